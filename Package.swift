@@ -1,0 +1,25 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "LSMKV",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "VFS", targets: ["VFS"]),
+        .library(name: "LSMKV", targets: ["LSMKV"]),
+        .executable(name: "lsmkv", targets: ["LSMKVTool"]),
+    ],
+    targets: [
+        // The only door to the disk: the FileSystem protocol and its implementations.
+        .target(name: "VFS"),
+        // The storage engine. Every byte goes through a VFS.FileSystem.
+        .target(name: "LSMKV", dependencies: ["VFS"]),
+        // `lsmkv`, the database command-line tool.
+        .executableTarget(name: "LSMKVTool", dependencies: ["LSMKV", "VFS"]),
+        // Seeded random numbers, temporary directories and other helpers shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["VFS"], path: "Tests/TestSupport"),
+        .testTarget(name: "VFSTests", dependencies: ["VFS", "TestSupport"]),
+        .testTarget(name: "LSMKVTests", dependencies: ["LSMKV", "VFS", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Byte-string helpers: the bytewise ordering every key comparison uses.
+enum Bytes {
+    /// Compares `a` and `b` lexicographically as unsigned bytes: negative, zero or positive.
+    @inline(__always)
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in compare(pa, pb) }
+        }
+    }
+
+    @inline(__always)
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0 {
+            let r = memcmp(a.baseAddress!, b.baseAddress!, common)
+            if r != 0 { return Int(r) }
+        }
+        return a.count - b.count
+    }
+
+    /// Compares `a[aRange]` with `b[bRange]` without copying.
+    @inline(__always)
+    static func compare(_ a: [UInt8], _ aRange: Range<Int>, _ b: [UInt8], _ bRange: Range<Int>) -> Int {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                compare(UnsafeBufferPointer(rebasing: pa[aRange]), UnsafeBufferPointer(rebasing: pb[bRange]))
+            }
+        }
+    }
+
+    /// Lowercase hex of `bytes`.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xf)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

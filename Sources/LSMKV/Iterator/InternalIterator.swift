@@ -1,0 +1,48 @@
+/// A cursor over entries sorted by internal key (``InternalKey/compare(_:_:)``): memtables, blocks, tables,
+/// levels and the merge of them all implement it.
+///
+/// Before the first positioning call the iterator is invalid. `key` and `value` may be read only while
+/// `isValid`. Errors found while moving (corrupt blocks, I/O failures) are thrown by the call that moved.
+protocol InternalIterator: AnyObject {
+    /// Whether the iterator is positioned at an entry.
+    var isValid: Bool { get }
+    /// The internal key at the current position.
+    var key: [UInt8] { get }
+    /// The value at the current position.
+    var value: [UInt8] { get }
+    /// Positions at the first entry.
+    func seekToFirst() throws
+    /// Positions at the first entry whose key is `>= target` (an internal key).
+    func seek(_ target: [UInt8]) throws
+    /// Moves to the next entry; invalid after the last one.
+    func next() throws
+}
+
+/// An iterator over a fixed, sorted array of entries: used for tests and small in-memory sources.
+final class ArrayIterator: InternalIterator {
+    private let entries: [(key: [UInt8], value: [UInt8])]
+    private var index: Int
+
+    init(_ entries: [(key: [UInt8], value: [UInt8])]) {
+        self.entries = entries
+        self.index = entries.count
+    }
+
+    var isValid: Bool { index < entries.count }
+    var key: [UInt8] { entries[index].key }
+    var value: [UInt8] { entries[index].value }
+
+    func seekToFirst() { index = 0 }
+
+    func seek(_ target: [UInt8]) {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if InternalKey.compare(entries[mid].key, target) < 0 { low = mid + 1 } else { high = mid }
+        }
+        index = low
+    }
+
+    func next() { index += 1 }
+}

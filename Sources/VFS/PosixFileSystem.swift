@@ -1,0 +1,161 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The real disk, through POSIX calls. `sync` is `fdatasync`; `syncDirectory` is `fsync` of the directory.
+public struct PosixFileSystem: FileSystem {
+    /// Paths locked by this process: `fcntl` locks do not exclude a second open from the same process.
+    private static let lockedPaths = Mutex<Set<String>>([])
+
+    /// Creates the file system. It has no state of its own.
+    public init() {}
+
+    public func openReadable(_ path: String) throws -> any ReadableFile {
+        PosixReadableFile(fd: try Syscalls.open(path, O_RDONLY), path: path)
+    }
+
+    public func createWritable(_ path: String) throws -> any WritableFile {
+        let fd = try Syscalls.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        return PosixWritableFile(fd: fd, path: path, size: 0)
+    }
+
+    public func openWritable(_ path: String) throws -> any WritableFile {
+        let fd = try Syscalls.open(path, O_WRONLY)
+        do {
+            let end = try Syscalls.seekToEnd(fd, path)
+            return PosixWritableFile(fd: fd, path: path, size: end)
+        } catch {
+            Syscalls.close(fd)
+            throw error
+        }
+    }
+
+    public func fileSize(_ path: String) throws -> Int { try Syscalls.fileSize(path) }
+
+    public func fileExists(_ path: String) -> Bool { Syscalls.exists(path) }
+
+    public func remove(_ path: String) throws { try Syscalls.unlink(path) }
+
+    public func rename(_ source: String, to destination: String) throws { try Syscalls.rename(source, destination) }
+
+    public func listDirectory(_ path: String) throws -> [String] { try Syscalls.listDirectory(path) }
+
+    public func createDirectory(_ path: String) throws { try Syscalls.mkdir(path) }
+
+    public func syncDirectory(_ path: String) throws {
+        let fd = try Syscalls.open(path, O_RDONLY | O_DIRECTORY)
+        defer { Syscalls.close(fd) }
+        try Syscalls.fsync(fd, path)
+    }
+
+    public func lockFile(_ path: String) throws -> any FileLock {
+        let inserted = Self.lockedPaths.withLock { $0.insert(path).inserted }
+        guard inserted else {
+            throw FileSystemError(.locked, operation: "lock", path: path, detail: "already locked by this process")
+        }
+        do {
+            let fd = try Syscalls.open(path, O_RDWR | O_CREAT)
+            do {
+                try Syscalls.lockWhole(fd, path)
+            } catch {
+                Syscalls.close(fd)
+                throw error
+            }
+            return PosixFileLock(fd: fd, path: path) { _ = Self.lockedPaths.withLock { $0.remove(path) } }
+        } catch {
+            _ = Self.lockedPaths.withLock { $0.remove(path) }
+            throw error
+        }
+    }
+}
+
+/// A descriptor that is closed exactly once, by `close()` or at deinit.
+final class Descriptor: Sendable {
+    let fd: Int32
+    private let closed = Atomic<Bool>(false)
+
+    init(_ fd: Int32) { self.fd = fd }
+
+    func close() {
+        if !closed.exchange(true, ordering: .acquiringAndReleasing) { Syscalls.close(fd) }
+    }
+
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    deinit { close() }
+}
+
+final class PosixReadableFile: ReadableFile {
+    let path: String
+    private let descriptor: Descriptor
+
+    init(fd: Int32, path: String) {
+        self.descriptor = Descriptor(fd)
+        self.path = path
+    }
+
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        precondition(!descriptor.isClosed, "read from closed file \(path)")
+        return try Syscalls.pread(descriptor.fd, path, offset: offset, count: count)
+    }
+
+    func size() throws -> Int { try Syscalls.fileSize(descriptor.fd, path) }
+
+    func close() { descriptor.close() }
+}
+
+final class PosixWritableFile: WritableFile {
+    let path: String
+    private let descriptor: Descriptor
+    /// Bytes in the file as this handle sees them; the handle is used by one thread at a time.
+    private let written: Atomic<Int>
+
+    init(fd: Int32, path: String, size: Int) {
+        self.descriptor = Descriptor(fd)
+        self.path = path
+        self.written = Atomic(size)
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        precondition(!descriptor.isClosed, "append to closed file \(path)")
+        let offset = written.load(ordering: .relaxed)
+        try Syscalls.write(descriptor.fd, path, bytes, offset: offset)
+        written.store(offset + bytes.count, ordering: .relaxed)
+    }
+
+    func sync() throws { try Syscalls.fdatasync(descriptor.fd, path) }
+
+    func truncate(to size: Int) throws {
+        try Syscalls.ftruncate(descriptor.fd, path, size)
+        try Syscalls.seek(descriptor.fd, path, to: size)
+        written.store(size, ordering: .relaxed)
+    }
+
+    func size() throws -> Int { written.load(ordering: .relaxed) }
+
+    func close() throws { descriptor.close() }
+}
+
+final class PosixFileLock: FileLock {
+    let path: String
+    private let descriptor: Descriptor
+    private let release: @Sendable () -> Void
+
+    init(fd: Int32, path: String, release: @escaping @Sendable () -> Void) {
+        self.descriptor = Descriptor(fd)
+        self.path = path
+        self.release = release
+    }
+
+    func unlock() {
+        guard !descriptor.isClosed else { return }
+        descriptor.close()  // closing the descriptor drops the fcntl lock
+        release()
+    }
+
+    deinit { unlock() }
+}

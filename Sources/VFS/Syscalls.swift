@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Every libc call the POSIX file system makes, in one place: `EINTR` is retried here, short writes are
+/// looped here, and `-1` never escapes — each failure becomes a ``FileSystemError``.
+enum Syscalls {
+    static func error(_ operation: String, _ path: String, offset: Int? = nil, errno err: Int32 = errno)
+        -> FileSystemError
+    {
+        let code: FileSystemError.Code
+        switch err {
+        case ENOENT: code = .notFound
+        case EEXIST: code = .alreadyExists
+        case EACCES, EPERM: code = .permissionDenied
+        case ENOSPC, EDQUOT: code = .noSpace
+        case EIO: code = .io
+        case EAGAIN, EWOULDBLOCK: code = .locked
+        case EISDIR: code = .isDirectory
+        case ENOTDIR: code = .notDirectory
+        case EINVAL, EBADF: code = .invalidArgument
+        default: code = .other
+        }
+        return FileSystemError(code, operation: operation, path: path, offset: offset, errno: err)
+    }
+
+    /// Runs `body` until it does not fail with `EINTR`.
+    private static func retrying<T: BinaryInteger>(_ body: () -> T) -> T {
+        while true {
+            let result = body()
+            if result == -1 && errno == EINTR { continue }
+            return result
+        }
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws -> Int32 {
+        let fd = retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
+        if fd < 0 { throw error("open", path) }
+        return fd
+    }
+
+    static func close(_ fd: Int32) {
+        // close() must not be retried on EINTR on Linux: the descriptor is already released.
+        _ = Glibc.close(fd)
+    }
+
+    /// Reads up to `count` bytes at `offset`, looping over short reads until `count` bytes or end of file.
+    static func pread(_ fd: Int32, _ path: String, offset: Int, count: Int) throws -> [UInt8] {
+        precondition(offset >= 0 && count >= 0, "negative offset or count")
+        if count == 0 { return [] }
+        var failure: FileSystemError?
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+            var done = 0
+            while done < count {
+                let n = retrying {
+                    Glibc.pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
+                }
+                if n < 0 {
+                    failure = error("read", path, offset: offset + done)
+                    break
+                }
+                if n == 0 { break }
+                done += n
+            }
+            initialized = done
+        }
+        if let failure { throw failure }
+        return buffer
+    }
+
+    /// Writes all of `bytes` at the descriptor's position (`offset` only labels errors), looping over short writes.
+    static func write(_ fd: Int32, _ path: String, _ bytes: [UInt8], offset: Int) throws {
+        try bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = retrying { Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }
+                if n < 0 { throw error("write", path, offset: offset + done) }
+                done += n
+            }
+        }
+    }
+
+    static func fdatasync(_ fd: Int32, _ path: String) throws {
+        #if os(Linux)
+            if retrying({ Glibc.fdatasync(fd) }) != 0 { throw error("sync", path) }
+        #else
+            if retrying({ fsync(fd) }) != 0 { throw error("sync", path) }
+        #endif
+    }
+
+    static func fsync(_ fd: Int32, _ path: String) throws {
+        if retrying({ Glibc.fsync(fd) }) != 0 { throw error("sync", path) }
+    }
+
+    static func ftruncate(_ fd: Int32, _ path: String, _ size: Int) throws {
+        if retrying({ Glibc.ftruncate(fd, off_t(size)) }) != 0 { throw error("truncate", path, offset: size) }
+    }
+
+    static func seekToEnd(_ fd: Int32, _ path: String) throws -> Int {
+        let end = lseek(fd, 0, SEEK_END)
+        if end < 0 { throw error("seek", path) }
+        return Int(end)
+    }
+
+    static func seek(_ fd: Int32, _ path: String, to offset: Int) throws {
+        if lseek(fd, off_t(offset), SEEK_SET) < 0 { throw error("seek", path, offset: offset) }
+    }
+
+    static func fileSize(_ fd: Int32, _ path: String) throws -> Int {
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw error("stat", path) }
+        return Int(info.st_size)
+    }
+
+    static func fileSize(_ path: String) throws -> Int {
+        var info = stat()
+        if stat(path, &info) != 0 { throw error("stat", path) }
+        return Int(info.st_size)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    static func unlink(_ path: String) throws {
+        if Glibc.unlink(path) != 0 { throw error("remove", path) }
+    }
+
+    static func rename(_ source: String, _ destination: String) throws {
+        if Glibc.rename(source, destination) != 0 {
+            var failure = error("rename", source)
+            failure.detail = "to \(destination)"
+            throw failure
+        }
+    }
+
+    static func mkdir(_ path: String) throws {
+        if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST { throw error("create directory", path) }
+    }
+
+    static func listDirectory(_ path: String) throws -> [String] {
+        guard let directory = opendir(path) else { throw error("list directory", path) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Takes a non-blocking exclusive `fcntl` write lock on the whole file.
+    static func lockWhole(_ fd: Int32, _ path: String) throws {
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_start = 0
+        lock.l_len = 0
+        if fcntl(fd, F_SETLK, &lock) != 0 {
+            var failure = error("lock", path)
+            if errno == EACCES || errno == EAGAIN { failure.code = .locked }
+            throw failure
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Testing
+
+@testable import LSMKV
+
+@Suite("Coding")
+struct CodingTests {
+    @Test func crc32cKnownAnswers() {
+        // Values from RFC 3720 B.4 and LevelDB's crc32c_test.
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8a91_36aa)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xff, count: 32)) == 0x62a8_ab43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46dd_794e)
+        #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113f_db5c)
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xe306_9283)
+    }
+
+    @Test func crc32cExtendEqualsWhole() {
+        let whole = Array("hello world".utf8)
+        let first = CRC32C.checksum(whole, range: 0..<5)
+        #expect(CRC32C.checksum(whole, range: 5..<11, extending: first) == CRC32C.checksum(whole))
+    }
+
+    @Test func crcMaskRoundTripsAndChangesTheValue() {
+        let crc = CRC32C.checksum(Array("foo".utf8))
+        #expect(CRC32C.mask(crc) != crc)
+        #expect(CRC32C.mask(CRC32C.mask(crc)) != crc)
+        #expect(CRC32C.unmask(CRC32C.mask(crc)) == crc)
+        #expect(CRC32C.unmask(CRC32C.unmask(CRC32C.mask(CRC32C.mask(crc)))) == crc)
+    }
+
+    @Test func varintsRoundTripAtEveryLength() throws {
+        var values: [UInt64] = [0, 1, 127, 128, 255, 300, 16383, 16384, UInt64(UInt32.max), UInt64.max]
+        for shift in 0..<64 { values.append(1 << UInt64(shift)) }
+        var writer = ByteWriter()
+        for v in values { writer.appendVarint64(v) }
+        var reader = ByteReader(writer.bytes, file: "test")
+        for v in values { #expect(try reader.readVarint64() == v) }
+        #expect(reader.isAtEnd)
+        var w = ByteWriter()
+        w.appendVarint32(300)
+        #expect(w.bytes == [0xac, 0x02])
+    }
+
+    @Test func fixedIntegersAreLittleEndian() throws {
+        var writer = ByteWriter()
+        writer.appendFixed32(0x0403_0201)
+        writer.appendFixed64(0x0807_0605_0403_0201)
+        #expect(writer.bytes == [1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8])
+    }
+
+    @Test func truncatedInputIsACorruptionErrorWithTheOffset() {
+        var reader = ByteReader([0x80, 0x80], file: "x.log", baseOffset: 100)
+        #expect(throws: LSMKVError.corruption(file: "x.log", offset: 100, reason: "truncated varint")) {
+            try reader.readVarint64()
+        }
+        var short = ByteReader([1, 2], file: "x.ldb", baseOffset: 7)
+        #expect(throws: LSMKVError.self) { try short.readFixed32() }
+        var lying = ByteReader([5, 1], file: "m")
+        #expect(throws: LSMKVError.self) { try lying.readLengthPrefixed() }
+    }
+
+    @Test func internalKeysOrderUserAscendingThenSequenceDescending() {
+        let a1 = InternalKey.encode(userKey: [1], sequence: 1, type: .value)
+        let a2 = InternalKey.encode(userKey: [1], sequence: 2, type: .value)
+        let b1 = InternalKey.encode(userKey: [2], sequence: 1, type: .value)
+        #expect(InternalKey.compare(a2, a1) < 0)
+        #expect(InternalKey.compare(a1, b1) < 0)
+        #expect(InternalKey.compare(a1, a1) == 0)
+        let parsed = InternalKey.parse(a2)
+        #expect(parsed?.userKey == [1] && parsed?.sequence == 2 && parsed?.type == .value)
+    }
+}

@@ -1,0 +1,71 @@
+import Testing
+import TestSupport
+import VFS
+
+@Suite("PosixFileSystem")
+struct PosixFileSystemTests {
+    let fs = PosixFileSystem()
+
+    @Test func writeReadSyncAndSize() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "a.log")
+        let file = try fs.createWritable(path)
+        try file.append([1, 2, 3])
+        try file.append([4, 5])
+        try file.sync()
+        #expect(try file.size() == 5)
+        try file.close()
+        let reader = try fs.openReadable(path)
+        #expect(try reader.read(at: 1, count: 10) == [2, 3, 4, 5])
+        #expect(try reader.read(at: 5, count: 3) == [])
+        #expect(try fs.fileSize(path) == 5)
+    }
+
+    @Test func truncateThenAppendContinuesFromTheCut() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "t")
+        let file = try fs.createWritable(path)
+        try file.append([1, 2, 3, 4])
+        try file.close()
+        let again = try fs.openWritable(path)
+        #expect(try again.size() == 4)
+        try again.truncate(to: 2)
+        try again.append([9])
+        try again.close()
+        #expect(try fs.openReadable(path).read(at: 0, count: 10) == [1, 2, 9])
+    }
+
+    @Test func renameListRemoveAndSyncDirectory() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let a = Path.join(dir.path, "a")
+        let b = Path.join(dir.path, "b")
+        try fs.createWritable(a).close()
+        try fs.rename(a, to: b)
+        try fs.syncDirectory(dir.path)
+        #expect(try fs.listDirectory(dir.path) == ["b"])
+        try fs.remove(b)
+        #expect(!fs.fileExists(b))
+    }
+
+    @Test func errorsCarryOperationPathAndErrno() throws {
+        let missing = "/nonexistent-lsmkv/x"
+        let error = #expect(throws: FileSystemError.self) { try fs.openReadable(missing) }
+        #expect(error?.code == .notFound)
+        #expect(error?.path == missing)
+        #expect(error?.errno == 2)
+    }
+
+    @Test func lockKeepsASecondOpenOut() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "LOCK")
+        let lock = try fs.lockFile(path)
+        let error = #expect(throws: FileSystemError.self) { try fs.lockFile(path) }
+        #expect(error?.code == .locked)
+        lock.unlock()
+        try fs.lockFile(path).unlock()
+    }
+}
