@@ -1,1 +1,7 @@
-print("x")
+import LSMKV
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+exit(LSMKVCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,26 @@
+/// Named places in the engine's durability protocol where a crash test may stop the process.
+///
+/// The engine calls ``Options/crashPointHook`` just before each of these steps. A crash tester counts the calls
+/// and kills the process at the k-th hit of a chosen point; normal programs leave the hook `nil`.
+public enum CrashPoint: String, Sendable, CaseIterable, Codable {
+    /// Before a record is appended to the write-ahead log.
+    case walAppend = "wal-append"
+    /// Before the write-ahead log is synced for a write.
+    case walSync = "wal-sync"
+    /// Before a table's contents are written.
+    case tableWrite = "table-write"
+    /// Before a table is synced.
+    case tableSync = "table-sync"
+    /// Before a version edit is appended to the MANIFEST.
+    case manifestWrite = "manifest-write"
+    /// Before the MANIFEST is synced.
+    case manifestSync = "manifest-sync"
+    /// Before the temporary file is renamed to CURRENT.
+    case currentRename = "current-rename"
+    /// Before the database directory is synced.
+    case directorySync = "directory-sync"
+    /// Before an obsolete log, table or manifest is deleted.
+    case fileDeletion = "file-deletion"
+    /// Before a compaction's edit is installed.
+    case compactionInstall = "compaction-install"
+}

@@ -1,0 +1,107 @@
+import VFS
+
+extension Database {
+    /// Writes the immutable MemTable to a level-0 table and installs it; runs on the background queue.
+    func flushImmutableMemTable() {
+        defer { flushes.leave() }
+        let (imm, mem, lastSequence) = state.withLock { ($0.imm, $0.mem, $0.lastSequence) }
+        guard let imm else { return }
+        do {
+            var edit = VersionEdit()
+            if let table = try writeLevel0Table(imm) { edit.addFile(level: 0, table) }
+            // Logs older than the live MemTable's are obsolete once this edit is durable.
+            edit.logNumber = mem.logNumber
+            edit.previousLogNumber = 0
+            try versions.logAndApply(edit, lastSequence: lastSequence)
+            let version = versions.current
+            state.withLock { s in
+                s.imm = nil
+                s.version = version
+                for file in edit.newFiles { s.pendingOutputs.remove(file.file.number) }
+            }
+            deleteObsoleteFiles()
+        } catch {
+            setBackgroundError(error)
+        }
+    }
+
+    /// Writes `memTable` to a new level-0 table (see ``Database/writeTable(_:number:directory:fileSystem:options:versions:)``),
+    /// protecting the file from obsolete-file deletion while it is written.
+    func writeLevel0Table(_ memTable: MemTable) throws -> FileMetadata? {
+        guard memTable.count > 0 else { return nil }
+        let number = versions.newFileNumber()
+        state.withLock { _ = $0.pendingOutputs.insert(number) }
+        do {
+            return try Database.writeTable(
+                memTable, number: number, directory: path, fileSystem: fileSystem, options: options, versions: versions)
+        } catch {
+            state.withLock { _ = $0.pendingOutputs.remove(number) }
+            throw error
+        }
+    }
+
+    /// Writes `memTable` to table `number`, syncs it and makes its directory entry durable.
+    /// - Returns: the table's metadata, or nil when the MemTable is empty (no file is written).
+    /// - Throws: any write or sync error, after removing the partial file.
+    static func writeTable(
+        _ memTable: MemTable, number: UInt64, directory: String, fileSystem: any FileSystem, options: Options,
+        versions: VersionSet
+    ) throws -> FileMetadata? {
+        guard memTable.count > 0 else { return nil }
+        let tablePath = FileNames.table(directory, number)
+        do {
+            options.crashPointHook?(.tableWrite)
+            let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(tablePath) }
+            defer { try? file.close() }
+            let builder = TableBuilder(file: file, options: options.tableOptions)
+            let iterator = memTable.makeIterator()
+            try iterator.seekToFirst()
+            var smallest: [UInt8]?
+            var largest: [UInt8] = []
+            while iterator.isValid {
+                if smallest == nil { smallest = iterator.key }
+                largest = iterator.key
+                try builder.add(key: iterator.key, value: iterator.value)
+                try iterator.next()
+            }
+            try builder.finish()
+            options.crashPointHook?(.tableSync)
+            try LSMKVError.wrappingIO { try file.sync() }
+            try versions.syncDirectory()
+            return FileMetadata(number: number, size: builder.fileSize, smallest: smallest!, largest: largest)
+        } catch {
+            try? fileSystem.remove(tablePath)
+            throw error
+        }
+    }
+
+
+    /// Deletes files no longer needed: logs older than the MANIFEST's log number, older MANIFESTs, tables no
+    /// version references, leftover temporary files. Called only after the edit that obsoleted them is durable.
+    func deleteObsoleteFiles() {
+        let recorded = versions.snapshot
+        let pending = state.withLock { $0.pendingOutputs }
+        let live = Set(recorded.current.allFiles.map(\.number)).union(pending)
+        guard let names = try? fileSystem.listDirectory(path) else { return }
+        for name in names {
+            let keep: Bool
+            switch FileNames.parse(name) {
+            case .log(let n)?: keep = n >= recorded.logNumber || n == recorded.previousLogNumber
+            case .manifest(let n)?: keep = n >= recorded.manifestNumber
+            case .table(let n)?: keep = live.contains(n)
+            case .temp(let n)?: keep = pending.contains(n)
+            default: keep = true
+            }
+            if keep { continue }
+            options.crashPointHook?(.fileDeletion)
+            try? fileSystem.remove(Path.join(path, name))
+            if case .table(let n)? = FileNames.parse(name) { tableCache.evict(n) }
+        }
+    }
+}
+
+extension Options {
+    var tableOptions: TableOptions {
+        TableOptions(blockSize: blockSize, restartInterval: blockRestartInterval, bloomBitsPerKey: bloomBitsPerKey)
+    }
+}

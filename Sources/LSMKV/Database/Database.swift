@@ -1,0 +1,297 @@
+import Dispatch
+import Synchronization
+import VFS
+
+/// An LSM-tree key-value store in one directory, in LevelDB's on-disk format.
+///
+/// Concurrency rules:
+/// 1. A `Database` is `Sendable`: share one instance between threads.
+/// 2. Writes (`put`, `delete`, `write`) are serialized; each is atomic, and a `WriteBatch` is all-or-nothing.
+/// 3. Reads run concurrently with each other and with writes, and see every write acknowledged before they began.
+/// 4. A full MemTable is flushed to a level-0 table in the background while a new MemTable takes writes.
+///
+/// Durability, after a write call returned:
+/// - **`sync: true`** (the default): the write was appended to the write-ahead log and `fdatasync`ed before it was
+///   applied and acknowledged. It survives a process crash and a power loss.
+/// - **`sync: false`**: the write is in the operating system's page cache. It survives a process crash (SIGKILL) but
+///   may be lost in a power loss. After a power loss the database recovers a prefix of the writes: every synced
+///   write and everything before it, then possibly some later writes, with no holes and no batch split.
+/// - Any write that *threw* may or may not be recovered after a crash (it was never acknowledged).
+///
+/// Failures: an error while writing or syncing the log, or while flushing, puts the database in a read-only
+/// state (every later write throws ``LSMKVError/readOnly(reason:)``); reads keep working. Reopen to recover.
+public final class Database: Sendable {
+    struct State: Sendable {
+        var mem: MemTable
+        var imm: MemTable?
+        var version: Version
+        var lastSequence: SequenceNumber
+        var backgroundError: LSMKVError?
+        var closed = false
+        /// Table numbers being written and not yet in a version: never deleted as obsolete.
+        var pendingOutputs: Set<UInt64> = []
+    }
+
+    /// The write-ahead log being appended to; guarded by `writer`, which serializes writes.
+    struct WriterState {
+        var log: LogWriter?
+    }
+
+    /// The database directory.
+    public let path: String
+    let options: Options
+    let fileSystem: any FileSystem
+    let versions: VersionSet
+    let tableCache: TableCache
+    let snapshots = SnapshotRegistry()
+    let state: Mutex<State>
+    let writer: Mutex<WriterState>
+    let lock: any FileLock
+    /// Entered when a flush is scheduled, left when it finishes: writers wait on it when both MemTables are full.
+    let flushes = DispatchGroup()
+    let backgroundQueue = DispatchQueue(label: "lsmkv.background")
+    /// What recovery found when this database was opened.
+    public let recoveryReport: RecoveryReport
+
+    init(
+        path: String, options: Options, versions: VersionSet, tableCache: TableCache, state: State, log: LogWriter,
+        lock: any FileLock, report: RecoveryReport
+    ) {
+        self.path = path
+        self.options = options
+        self.fileSystem = options.fileSystem
+        self.versions = versions
+        self.tableCache = tableCache
+        self.state = Mutex(state)
+        self.writer = Mutex(WriterState(log: log))
+        self.lock = lock
+        self.recoveryReport = report
+    }
+
+    // MARK: - Reads
+
+    /// The value of `key`, or nil when it is absent or deleted, as of `snapshot` (default: now).
+    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` or ``LSMKVError/io(_:)`` when a table cannot be read.
+    public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> [UInt8]? {
+        let view = try readView()
+        let sequence = snapshot?.sequence ?? view.lastSequence
+        for table in [view.mem, view.imm] {
+            guard let table else { continue }
+            switch table.get(key, sequence: sequence) {
+            case .found(let value): return value
+            case .deleted: return nil
+            case .absent: continue
+            }
+        }
+        let lookup = InternalKey.lookupKey(userKey: key, sequence: sequence)
+        for file in view.version.filesPossiblyContaining(userKey: key) {
+            guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else { continue }
+            guard let parsed = InternalKey.parse(foundKey) else {
+                throw LSMKVError.corruption(
+                    file: FileNames.table(path, file.number), offset: 0, reason: "malformed internal key")
+            }
+            guard parsed.userKey == key else { continue }
+            return parsed.type == .value ? value : nil
+        }
+        return nil
+    }
+
+    /// The value of a UTF-8 string key.
+    public func get(_ key: String, snapshot: Snapshot? = nil) throws -> [UInt8]? {
+        try get(Array(key.utf8), snapshot: snapshot)
+    }
+
+    /// A cursor over live keys `>= start` and `< end` (either bound optional), as of `snapshot` (default: now).
+    public func makeIterator(from start: [UInt8]? = nil, to end: [UInt8]? = nil, snapshot: Snapshot? = nil) throws
+        -> DatabaseIterator
+    {
+        let view = try readView()
+        var children: [InternalIterator] = [view.mem.makeIterator()]
+        if let imm = view.imm { children.append(imm.makeIterator()) }
+        for file in view.version.levels[0] { children.append(try tableCache.reader(for: file).makeIterator()) }
+        for level in 1..<Version.levelCount where !view.version.levels[level].isEmpty {
+            children.append(LevelIterator(files: view.version.levels[level], tableCache: tableCache))
+        }
+        // Pin the sequence now: entries added to the MemTable later carry higher sequences and stay hidden.
+        let pinned = snapshot ?? Snapshot(sequence: view.lastSequence, registry: snapshots)
+        return DatabaseIterator(
+            merged: MergingIterator(children), sequence: pinned.sequence, start: start, end: end, snapshot: pinned)
+    }
+
+    /// Every live entry `>= start` and `< end`, up to `limit` entries, in key order.
+    public func scan(from start: [UInt8]? = nil, to end: [UInt8]? = nil, limit: Int = .max, snapshot: Snapshot? = nil)
+        throws -> [(key: [UInt8], value: [UInt8])]
+    {
+        let iterator = try makeIterator(from: start, to: end, snapshot: snapshot)
+        var result: [(key: [UInt8], value: [UInt8])] = []
+        while result.count < limit, let entry = try iterator.next() { result.append(entry) }
+        return result
+    }
+
+    /// A snapshot of the database as of now.
+    public func snapshot() throws -> Snapshot {
+        Snapshot(sequence: try readView().lastSequence, registry: snapshots)
+    }
+
+    private func readView() throws -> State {
+        let view = state.withLock { $0 }
+        if view.closed { throw LSMKVError.closed }
+        return view
+    }
+
+    // MARK: - Writes
+
+    /// Sets `key` to `value`.
+    /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
+    /// - Throws: ``LSMKVError/io(_:)`` when the log write or sync fails (the database then turns read-only),
+    ///   ``LSMKVError/readOnly(reason:)`` after an earlier failure, ``LSMKVError/closed``.
+    public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool? = nil) throws {
+        var batch = WriteBatch()
+        batch.put(key, value)
+        try write(batch, sync: sync)
+    }
+
+    /// Sets a UTF-8 string key to a UTF-8 string value.
+    public func put(_ key: String, _ value: String, sync: Bool? = nil) throws {
+        try put(Array(key.utf8), Array(value.utf8), sync: sync)
+    }
+
+    /// Deletes `key` (writes a tombstone). Deleting an absent key is not an error.
+    public func delete(_ key: [UInt8], sync: Bool? = nil) throws {
+        var batch = WriteBatch()
+        batch.delete(key)
+        try write(batch, sync: sync)
+    }
+
+    /// Deletes a UTF-8 string key.
+    public func delete(_ key: String, sync: Bool? = nil) throws { try delete(Array(key.utf8), sync: sync) }
+
+    /// Applies `batch` atomically: after a crash all of it is recovered or none.
+    /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
+    /// - Throws: as ``put(_:_:sync:)-([UInt8],_,_)``.
+    public func write(_ batch: WriteBatch, sync: Bool? = nil) throws {
+        if batch.isEmpty { return }
+        let sync = sync ?? options.syncWrites
+        try writer.withLock { writer in
+            try makeRoomForWrite(&writer)
+            var batch = batch
+            let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
+            batch.sequence = sequence
+            let operations = try batch.operations()
+            do {
+                guard let log = writer.log else { throw LSMKVError.closed }
+                options.crashPointHook?(.walAppend)
+                try log.addRecord(batch.representation)
+                if sync {
+                    options.crashPointHook?(.walSync)
+                    try log.sync()
+                }
+            } catch {
+                // The record may be partly in the log: never append after it, never trust its durability.
+                setBackgroundError(error)
+                throw error
+            }
+            mem.apply(operations, sequence: sequence)
+            state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
+        }
+    }
+
+    /// Freezes the MemTable (when it holds anything), writes it to a level-0 table and waits until that is done.
+    /// - Throws: the flush's error, or ``LSMKVError/readOnly(reason:)``.
+    public func flush() throws {
+        try writer.withLock { writer in
+            try switchMemTable(&writer, force: true)
+        }
+        flushes.wait()
+        if let error = state.withLock({ $0.backgroundError }) { throw error }
+    }
+
+    /// Makes sure the MemTable has room for a write: freezes a full MemTable (waiting when the previous one is
+    /// still being flushed). Called with the writer lock held.
+    private func makeRoomForWrite(_ writer: inout WriterState) throws {
+        while true {
+            let (closed, error, usage, flushing) = state.withLock {
+                ($0.closed, $0.backgroundError, $0.mem.approximateMemoryUsage, $0.imm != nil)
+            }
+            if closed { throw LSMKVError.closed }
+            if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+            if usage < options.writeBufferSize { return }
+            if flushing {
+                flushes.wait()
+                continue
+            }
+            try switchMemTable(&writer, force: false)
+            return
+        }
+    }
+
+    /// Starts a new log and MemTable and schedules the old MemTable's flush.
+    ///
+    /// The old log is synced first, so no older log is ever less durable than a newer one; the new log's directory
+    /// entry is made durable before any write is acknowledged from it.
+    func switchMemTable(_ writer: inout WriterState, force: Bool) throws {
+        while state.withLock({ $0.imm != nil }) { flushes.wait() }
+        let (mem, error) = state.withLock { ($0.mem, $0.backgroundError) }
+        if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+        if force && mem.count == 0 { return }
+        let number = versions.newFileNumber()
+        do {
+            try writer.log?.sync()
+            let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
+            try versions.syncDirectory()
+            try writer.log?.close()
+            writer.log = LogWriter(file: file)
+        } catch {
+            setBackgroundError(error)
+            throw error
+        }
+        flushes.enter()
+        state.withLock { s in
+            s.imm = s.mem
+            s.mem = MemTable(logNumber: number)
+        }
+        backgroundQueue.async { self.flushImmutableMemTable() }
+    }
+
+    /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(reason:)``.
+    func setBackgroundError(_ error: any Error) {
+        let wrapped = (error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)")
+        state.withLock { s in
+            if s.backgroundError == nil { s.backgroundError = wrapped }
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Waits for a running flush, syncs the log, and releases the directory lock. Idempotent.
+    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails (unsynced writes may then be lost).
+    public func close() throws {
+        let wasClosed = state.withLock { s in
+            defer { s.closed = true }
+            return s.closed
+        }
+        if wasClosed { return }
+        flushes.wait()
+        defer {
+            versions.close()
+            lock.unlock()
+        }
+        try writer.withLock { writer in
+            defer {
+                try? writer.log?.close()
+                writer.log = nil
+            }
+            if state.withLock({ $0.backgroundError }) == nil { try writer.log?.sync() }
+        }
+    }
+
+    deinit {
+        if !state.withLock({ $0.closed }) { try? close() }
+    }
+
+    /// The number of table files in each level, from level 0.
+    public var filesPerLevel: [Int] { state.withLock { $0.version.fileCounts } }
+
+    /// The sequence number of the last acknowledged write.
+    public var lastSequence: SequenceNumber { state.withLock { $0.lastSequence } }
+}

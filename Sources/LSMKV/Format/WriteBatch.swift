@@ -1,0 +1,119 @@
+/// A group of puts and deletes applied atomically: after a crash either all of them are recovered or none.
+///
+/// Encoded exactly as LevelDB's WriteBatch, which is also the payload of every write-ahead-log record:
+/// `fixed64 sequence, fixed32 count`, then per entry a type byte (1 = put, 0 = delete), the length-prefixed key
+/// and, for puts, the length-prefixed value.
+public struct WriteBatch: Sendable, Equatable {
+    static let headerSize = 12
+
+    /// The encoded batch, header included.
+    private(set) var representation: [UInt8]
+
+    /// An empty batch.
+    public init() {
+        representation = [UInt8](repeating: 0, count: WriteBatch.headerSize)
+    }
+
+    init(validatedRepresentation: [UInt8]) {
+        representation = validatedRepresentation
+    }
+
+    /// The number of puts and deletes in the batch.
+    public var count: Int { Int(decodeFixed32(representation, at: 8)) }
+
+    /// Whether the batch holds no operation.
+    public var isEmpty: Bool { count == 0 }
+
+    /// The encoded size in bytes (a measure of the write's cost).
+    public var byteSize: Int { representation.count }
+
+    /// Adds "set `key` to `value`".
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        var writer = ByteWriter(capacity: key.count + value.count + 11)
+        writer.append(ValueType.value.rawValue)
+        writer.appendLengthPrefixed(key)
+        writer.appendLengthPrefixed(value)
+        representation.append(contentsOf: writer.bytes)
+        setCount(count + 1)
+    }
+
+    /// Adds "delete `key`" (a tombstone that hides every older value of the key).
+    public mutating func delete(_ key: [UInt8]) {
+        var writer = ByteWriter(capacity: key.count + 6)
+        writer.append(ValueType.deletion.rawValue)
+        writer.appendLengthPrefixed(key)
+        representation.append(contentsOf: writer.bytes)
+        setCount(count + 1)
+    }
+
+    /// Adds "set `key` to `value`" for UTF-8 strings.
+    public mutating func put(_ key: String, _ value: String) { put(Array(key.utf8), Array(value.utf8)) }
+
+    /// Adds "delete `key`" for a UTF-8 string key.
+    public mutating func delete(_ key: String) { delete(Array(key.utf8)) }
+
+    /// Removes every operation.
+    public mutating func clear() { self = WriteBatch() }
+
+    /// Appends every operation of `other` after this batch's.
+    public mutating func append(contentsOf other: WriteBatch) {
+        representation.append(contentsOf: other.representation[WriteBatch.headerSize...])
+        setCount(count + other.count)
+    }
+
+    /// The sequence number of the first operation (set by the database when the batch is written).
+    var sequence: SequenceNumber {
+        get { decodeFixed64(representation, at: 0) }
+        set {
+            storeFixed32(UInt32(truncatingIfNeeded: newValue), into: &representation, at: 0)
+            storeFixed32(UInt32(truncatingIfNeeded: newValue >> 32), into: &representation, at: 4)
+        }
+    }
+
+    private mutating func setCount(_ value: Int) {
+        storeFixed32(UInt32(value), into: &representation, at: 8)
+    }
+
+    /// One decoded operation.
+    enum Operation: Equatable {
+        case put(key: [UInt8], value: [UInt8])
+        case delete(key: [UInt8])
+    }
+
+    /// Decodes every operation, checking the count and every length.
+    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` naming `file` and the offset of the bad byte,
+    ///   where `baseOffset` is the offset of the batch within the file.
+    func operations(file: String = "write batch", baseOffset: Int = 0) throws -> [Operation] {
+        guard representation.count >= WriteBatch.headerSize else {
+            throw LSMKVError.corruption(file: file, offset: baseOffset, reason: "write batch shorter than its header")
+        }
+        var reader = ByteReader(representation, file: file, baseOffset: baseOffset)
+        try reader.skip(WriteBatch.headerSize)
+        var operations: [Operation] = []
+        while !reader.isAtEnd {
+            let tagOffset = reader.position
+            switch try reader.readByte() {
+            case ValueType.value.rawValue:
+                let key = try reader.readLengthPrefixed()
+                let value = try reader.readLengthPrefixed()
+                operations.append(.put(key: key, value: value))
+            case ValueType.deletion.rawValue:
+                operations.append(.delete(key: try reader.readLengthPrefixed()))
+            case let tag:
+                throw reader.corruption("unknown write batch tag \(tag)", at: tagOffset)
+            }
+        }
+        guard operations.count == count else {
+            throw LSMKVError.corruption(
+                file: file, offset: baseOffset + 8,
+                reason: "write batch header counts \(count) operations but holds \(operations.count)")
+        }
+        return operations
+    }
+
+    /// Decodes a batch read from a log record.
+    static func decode(_ bytes: [UInt8], file: String, offset: Int) throws -> (WriteBatch, [Operation]) {
+        let batch = WriteBatch(validatedRepresentation: bytes)
+        return (batch, try batch.operations(file: file, baseOffset: offset))
+    }
+}

@@ -1,0 +1,51 @@
+/// A forward cursor over the live keys of a database at one snapshot, in key order, within an optional range.
+///
+/// It shows, for each user key, the newest version visible at its snapshot and hides deleted keys. It reads a
+/// consistent view: writes made after it was created are not seen. Not thread-safe: use one cursor per thread.
+public final class DatabaseIterator {
+    private let merged: InternalIterator
+    private let sequence: SequenceNumber
+    private let start: [UInt8]?
+    private let end: [UInt8]?
+    private var started = false
+    private var lastUserKey: [UInt8]?
+    /// Keeps the snapshot (and so the files it reads) registered while the cursor lives.
+    private let snapshot: Snapshot?
+
+    init(merged: InternalIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, snapshot: Snapshot?) {
+        self.merged = merged
+        self.sequence = sequence
+        self.start = start
+        self.end = end
+        self.snapshot = snapshot
+    }
+
+    /// The next live entry, or nil at the end of the range.
+    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` or ``LSMKVError/io(_:)`` when a table cannot be read.
+    public func next() throws -> (key: [UInt8], value: [UInt8])? {
+        if !started {
+            started = true
+            if let start {
+                try merged.seek(InternalKey.lookupKey(userKey: start, sequence: maxSequenceNumber))
+            } else {
+                try merged.seekToFirst()
+            }
+        }
+        while merged.isValid {
+            let internalKey = merged.key
+            guard let (userKey, entrySequence, type) = InternalKey.parse(internalKey) else {
+                throw LSMKVError.corruption(file: "iterator", offset: 0, reason: "malformed internal key")
+            }
+            if entrySequence > sequence || userKey == lastUserKey {
+                try merged.next()
+                continue
+            }
+            if let end, Bytes.compare(userKey, end) >= 0 { return nil }
+            lastUserKey = userKey
+            let value = merged.value
+            try merged.next()
+            if type == .value { return (userKey, value) }
+        }
+        return nil
+    }
+}

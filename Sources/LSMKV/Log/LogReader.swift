@@ -1,0 +1,195 @@
+/// Reads the records of a log in LevelDB's format and classifies every way it can end.
+///
+/// A log ends in one of three ways:
+/// - **cleanly**, at the end of a record;
+/// - with a **torn tail**: the last record is incomplete or damaged and nothing readable follows it. This is the
+///   normal result of a crash during an append; the reader reports it and stops.
+/// - with **damage in the middle**: a damaged record is followed by readable records. Readable records after
+///   damage prove the damaged bytes were written before later ones, so this is corruption, not a crash artifact.
+///   The exception is damage that contains a whole zero-filled 512-byte sector: a page the file system never
+///   wrote, the signature of a power loss with unsynced data, where a later page may survive an earlier one.
+///   That is treated like a torn tail (and listed as such in the recovery report).
+struct LogReader {
+    /// Where and how reading stopped.
+    enum Ending: Equatable {
+        case clean
+        /// The tail from `offset` to the end of the file was incomplete or damaged and was not read.
+        case tornTail(offset: Int, reason: String)
+        /// A damaged record at `offset` with `readableRecordsAfter` intact records behind it.
+        case midLogDamage(offset: Int, reason: String, readableRecordsAfter: Int)
+    }
+
+    /// One logical record and the offset of its first fragment.
+    struct Record {
+        var offset: Int
+        var payload: [UInt8]
+    }
+
+    /// Everything read from a log: the intact records, in order, and how the log ended.
+    struct Result {
+        var records: [Record]
+        var ending: Ending
+        /// The end offset of the last intact record: where a writer may safely continue after truncating.
+        var validLength: Int
+    }
+
+    private enum Step {
+        case fragment(type: LogFormat.RecordType, payload: Range<Int>, start: Int, next: Int)
+        case skip(next: Int)  // block trailer or zero-filled region
+        case end
+        case damaged(reason: String, next: Int)
+        case truncated(reason: String)
+    }
+
+    /// Reads every record of `bytes`, the contents of the log file `file`.
+    static func read(_ bytes: [UInt8], file: String) -> Result {
+        var records: [Record] = []
+        var position = 0
+        var validLength = 0
+        var pending: [UInt8] = []
+        var pendingStart: Int? = nil
+
+        func damage(_ offset: Int, _ reason: String, scanFrom: Int) -> Result {
+            let after = countReadableRecords(bytes, from: scanFrom)
+            if after == 0 || containsZeroSector(bytes, from: offset, upTo: firstReadableOffset(bytes, from: scanFrom)) {
+                return Result(records: records, ending: .tornTail(offset: offset, reason: reason), validLength: validLength)
+            }
+            return Result(
+                records: records, ending: .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: after),
+                validLength: validLength)
+        }
+
+        while true {
+            switch step(bytes, at: position) {
+            case .end:
+                if let start = pendingStart {
+                    return Result(
+                        records: records, ending: .tornTail(offset: start, reason: "record cut off at end of file"),
+                        validLength: validLength)
+                }
+                return Result(records: records, ending: .clean, validLength: validLength)
+            case .truncated(let reason):
+                return Result(
+                    records: records, ending: .tornTail(offset: pendingStart ?? position, reason: reason),
+                    validLength: validLength)
+            case .skip(let next):
+                position = next
+            case .damaged(let reason, let next):
+                return damage(pendingStart ?? position, reason, scanFrom: next)
+            case .fragment(let type, let payload, let start, let next):
+                switch type {
+                case .full:
+                    if let s = pendingStart { return damage(s, "record without its last fragment", scanFrom: start) }
+                    records.append(Record(offset: start, payload: Array(bytes[payload])))
+                    validLength = next
+                case .first:
+                    if let s = pendingStart { return damage(s, "record without its last fragment", scanFrom: start) }
+                    pending = Array(bytes[payload])
+                    pendingStart = start
+                case .middle, .last:
+                    guard let s = pendingStart else {
+                        return damage(start, "\(type == .middle ? "middle" : "last") fragment without a first", scanFrom: next)
+                    }
+                    pending.append(contentsOf: bytes[payload])
+                    if type == .last {
+                        records.append(Record(offset: s, payload: pending))
+                        pending = []
+                        pendingStart = nil
+                        validLength = next
+                    }
+                case .zero:
+                    preconditionFailure("zero fragments are skipped")
+                }
+                position = next
+            }
+        }
+    }
+
+    /// Decodes the fragment header at `position` without trusting anything in it.
+    private static func step(_ bytes: [UInt8], at position: Int) -> Step {
+        if position >= bytes.count { return .end }
+        let blockEnd = (position / LogFormat.blockSize + 1) * LogFormat.blockSize
+        if blockEnd - position < LogFormat.headerSize { return .skip(next: blockEnd) }
+        if bytes.count - position < LogFormat.headerSize {
+            return isZeroFilled(bytes, from: position, upTo: bytes.count)
+                ? .end : .truncated(reason: "header cut off at end of file")
+        }
+        let storedChecksum = decodeFixed32(bytes, at: position)
+        let length = Int(bytes[position + 4]) | Int(bytes[position + 5]) << 8
+        let rawType = bytes[position + 6]
+        let payloadStart = position + LogFormat.headerSize
+        if rawType == 0 && length == 0 && storedChecksum == 0 {
+            // A zero-filled region: a preallocated or never-written page. Skip the rest of the block.
+            return .skip(next: blockEnd)
+        }
+        if payloadStart + length > blockEnd {
+            return .damaged(reason: "fragment length \(length) crosses the block boundary", next: blockEnd)
+        }
+        if payloadStart + length > bytes.count {
+            return .truncated(reason: "fragment of \(length) bytes cut off at end of file")
+        }
+        guard let type = LogFormat.RecordType(rawValue: rawType), type != .zero else {
+            return .damaged(reason: "unknown fragment type \(rawType)", next: payloadStart + length)
+        }
+        let actual = CRC32C.checksum(bytes, range: payloadStart..<payloadStart + length, extending: LogFormat.typeChecksums[Int(rawType)])
+        if CRC32C.unmask(storedChecksum) != actual {
+            return .damaged(reason: "checksum mismatch", next: payloadStart + length)
+        }
+        return .fragment(type: type, payload: payloadStart..<payloadStart + length, start: position, next: payloadStart + length)
+    }
+
+    /// The number of intact fragments from `offset` on, resynchronising at block boundaries after damage.
+    private static func countReadableRecords(_ bytes: [UInt8], from offset: Int) -> Int {
+        var count = 0
+        var position = offset
+        while position < bytes.count {
+            switch step(bytes, at: position) {
+            case .fragment(_, _, _, let next):
+                count += 1
+                position = next
+            case .skip(let next):
+                position = next
+            case .damaged:
+                position = (position / LogFormat.blockSize + 1) * LogFormat.blockSize
+            case .end, .truncated:
+                return count
+            }
+        }
+        return count
+    }
+
+    /// The offset of the first intact fragment at or after `offset` (the end of the file when there is none).
+    private static func firstReadableOffset(_ bytes: [UInt8], from offset: Int) -> Int {
+        var position = offset
+        while position < bytes.count {
+            switch step(bytes, at: position) {
+            case .fragment(_, _, let start, _):
+                return start
+            case .skip(let next):
+                position = next
+            case .damaged:
+                position = (position / LogFormat.blockSize + 1) * LogFormat.blockSize
+            case .end, .truncated:
+                return bytes.count
+            }
+        }
+        return bytes.count
+    }
+
+    /// Whether `bytes[start..<end]` contains a 512-byte-aligned sector of zeros.
+    private static func containsZeroSector(_ bytes: [UInt8], from start: Int, upTo end: Int) -> Bool {
+        let sector = 512
+        var s = (start + sector - 1) / sector * sector
+        while s + sector <= min(end, bytes.count) {
+            if isZeroFilled(bytes, from: s, upTo: s + sector) { return true }
+            s += sector
+        }
+        return false
+    }
+
+    private static func isZeroFilled(_ bytes: [UInt8], from start: Int, upTo end: Int) -> Bool {
+        guard start < end else { return true }
+        for i in start..<min(end, bytes.count) where bytes[i] != 0 { return false }
+        return true
+    }
+}

@@ -1,0 +1,77 @@
+import Synchronization
+import VFS
+
+/// Open tables by file number, so a read does not reopen and re-parse a table's index and filter each time.
+///
+/// Bounded to `capacity` open tables; past that the least recently used is dropped (readers that still hold it
+/// keep using it until they let go).
+final class TableCache: Sendable {
+    private struct Entry {
+        var reader: TableReader
+        var lastUse: UInt64
+    }
+
+    private struct State {
+        var entries: [UInt64: Entry] = [:]
+        var clock: UInt64 = 0
+    }
+
+    private let directory: String
+    private let fileSystem: any FileSystem
+    private let options: TableReaderOptions
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(directory: String, fileSystem: any FileSystem, options: TableReaderOptions, capacity: Int) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        self.options = options
+        self.capacity = max(capacity, 1)
+    }
+
+    /// The reader for `file`, opening it when it is not cached.
+    /// - Throws: ``LSMKVError/io(_:)`` when the file cannot be opened, corruption when it does not parse.
+    func reader(for file: FileMetadata) throws -> TableReader {
+        let cached = state.withLock { state -> TableReader? in
+            state.clock += 1
+            guard var entry = state.entries[file.number] else { return nil }
+            entry.lastUse = state.clock
+            state.entries[file.number] = entry
+            return entry.reader
+        }
+        if let cached { return cached }
+        let reader = try open(file)
+        state.withLock { state in
+            state.clock += 1
+            state.entries[file.number] = Entry(reader: reader, lastUse: state.clock)
+            if state.entries.count > capacity,
+                let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+            {
+                state.entries.removeValue(forKey: oldest)
+            }
+        }
+        return reader
+    }
+
+    /// Forgets a table (after it was deleted).
+    func evict(_ number: UInt64) {
+        _ = state.withLock { $0.entries.removeValue(forKey: number) }
+    }
+
+    private func open(_ file: FileMetadata) throws -> TableReader {
+        var path = FileNames.table(directory, file.number)
+        if !fileSystem.fileExists(path) {
+            let legacy = FileNames.legacyTable(directory, file.number)
+            if fileSystem.fileExists(legacy) { path = legacy }
+        }
+        let handle = try LSMKVError.wrappingIO { try fileSystem.openReadable(path) }
+        let actualSize = try LSMKVError.wrappingIO { try handle.size() }
+        guard actualSize == file.size else {
+            handle.close()
+            throw LSMKVError.corruption(
+                file: path, offset: actualSize,
+                reason: "table is \(actualSize) bytes but the MANIFEST records \(file.size)")
+        }
+        return try TableReader.open(file: handle, fileSize: file.size, options: options)
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import LSMKV
+
+/// `lsmkv`: the database command-line tool. Exit codes: 0 ok, 1 not found or failure, 64 usage error.
+enum LSMKVCommand {
+    static let usage = """
+        OVERVIEW: Read and write an LSMKV database (LevelDB's on-disk format).
+
+        USAGE: lsmkv [--db DIR] [--hex] COMMAND [ARGUMENTS]
+
+        COMMANDS:
+          put KEY VALUE          Set KEY to VALUE (synced before it returns).
+          get KEY                Print the value of KEY; exit 1 when it is absent.
+          delete KEY             Delete KEY (not an error when absent).
+          scan [--from K] [--to K] [--limit N]
+                                 Print KEY<TAB>VALUE lines in key order, from K (inclusive) to K (exclusive).
+          load                   Read KEY<TAB>VALUE lines from stdin and write them in batches;
+                                 a line "-KEY" deletes KEY.
+          flush                  Write the MemTable to a level-0 table.
+
+        OPTIONS:
+          --db DIR               The database directory (default ./.lsm_data). May come before or after COMMAND.
+          --hex                  Keys and values are given and printed as hexadecimal.
+          --no-sync              Do not sync writes (faster; a power loss may lose the last writes).
+          -h, --help             Show help (also after a command).
+
+        ENVIRONMENT:
+          LSMKV_WRITE_BUFFER_SIZE  MemTable size in bytes (default 4194304).
+        """
+
+    struct UsageError: Error { var message: String }
+
+    struct Invocation {
+        var directory = "./.lsm_data"
+        var hex = false
+        var sync = true
+        var command: String?
+        var arguments: [String] = []
+        var help = false
+    }
+
+    static func parse(_ arguments: [String]) throws -> Invocation {
+        var invocation = Invocation()
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--db":
+                guard index + 1 < arguments.count else { throw UsageError(message: "--db needs a directory") }
+                invocation.directory = arguments[index + 1]
+                index += 1
+            case "--hex": invocation.hex = true
+            case "--no-sync": invocation.sync = false
+            case "-h", "--help": invocation.help = true
+            default:
+                if argument.hasPrefix("--db=") {
+                    invocation.directory = String(argument.dropFirst(5))
+                } else if invocation.command == nil && !argument.hasPrefix("-") {
+                    invocation.command = argument
+                } else {
+                    invocation.arguments.append(argument)
+                }
+            }
+            index += 1
+        }
+        return invocation
+    }
+
+    static func main(_ arguments: [String]) -> Int32 {
+        let invocation: Invocation
+        do {
+            invocation = try parse(arguments)
+        } catch let error as UsageError {
+            return usageError(error.message)
+        } catch {
+            return usageError("\(error)")
+        }
+        if invocation.help {
+            print(usage)
+            return 0
+        }
+        guard let command = invocation.command else { return usageError("missing command") }
+        do {
+            return try run(command, invocation)
+        } catch let error as UsageError {
+            return usageError(error.message)
+        } catch {
+            FileHandle.standardError.write(Data("lsmkv: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    static func usageError(_ message: String) -> Int32 {
+        FileHandle.standardError.write(Data("lsmkv: \(message)\n\n\(usage)\n".utf8))
+        return 64
+    }
+
+    static func openDatabase(_ invocation: Invocation) throws -> Database {
+        var options = Options()
+        options.syncWrites = invocation.sync
+        if let text = ProcessInfo.processInfo.environment["LSMKV_WRITE_BUFFER_SIZE"] {
+            guard let size = Int(text), size > 0 else {
+                throw UsageError(message: "LSMKV_WRITE_BUFFER_SIZE must be a positive number of bytes")
+            }
+            options.writeBufferSize = size
+        }
+        return try Database(path: invocation.directory, options: options)
+    }
+
+    static func run(_ command: String, _ invocation: Invocation) throws -> Int32 {
+        let codec = ByteCodec(hex: invocation.hex)
+        let args = invocation.arguments
+        switch command {
+        case "put":
+            guard args.count == 2 else { throw UsageError(message: "put takes KEY VALUE") }
+            let db = try openDatabase(invocation)
+            try db.put(try codec.decode(args[0]), try codec.decode(args[1]))
+            try db.close()
+        case "get":
+            guard args.count == 1 else { throw UsageError(message: "get takes KEY") }
+            let db = try openDatabase(invocation)
+            defer { try? db.close() }
+            guard let value = try db.get(try codec.decode(args[0])) else {
+                FileHandle.standardError.write(Data("lsmkv: not found\n".utf8))
+                return 1
+            }
+            print(codec.encode(value))
+        case "delete":
+            guard args.count == 1 else { throw UsageError(message: "delete takes KEY") }
+            let db = try openDatabase(invocation)
+            try db.delete(try codec.decode(args[0]))
+            try db.close()
+        case "scan":
+            return try scan(invocation, codec)
+        case "load":
+            guard args.isEmpty else { throw UsageError(message: "load reads its input from stdin") }
+            return try load(invocation, codec)
+        case "flush":
+            let db = try openDatabase(invocation)
+            try db.flush()
+            try db.close()
+        default:
+            throw UsageError(message: "unknown command '\(command)'")
+        }
+        return 0
+    }
+
+    static func scan(_ invocation: Invocation, _ codec: ByteCodec) throws -> Int32 {
+        var from: [UInt8]?
+        var to: [UInt8]?
+        var limit = Int.max
+        var index = 0
+        let args = invocation.arguments
+        while index < args.count {
+            guard index + 1 < args.count else { throw UsageError(message: "\(args[index]) needs a value") }
+            let value = args[index + 1]
+            switch args[index] {
+            case "--from": from = try codec.decode(value)
+            case "--to": to = try codec.decode(value)
+            case "--limit":
+                guard let n = Int(value), n >= 0 else { throw UsageError(message: "--limit takes a number") }
+                limit = n
+            default: throw UsageError(message: "unknown scan option \(args[index])")
+            }
+            index += 2
+        }
+        let db = try openDatabase(invocation)
+        defer { try? db.close() }
+        let iterator = try db.makeIterator(from: from, to: to)
+        var output = OutputBuffer()
+        var count = 0
+        while count < limit, let (key, value) = try iterator.next() {
+            output.write(codec.encode(key) + "\t" + codec.encode(value) + "\n")
+            count += 1
+        }
+        output.flush()
+        return 0
+    }
+
+    static func load(_ invocation: Invocation, _ codec: ByteCodec) throws -> Int32 {
+        let db = try openDatabase(invocation)
+        var batch = WriteBatch()
+        var lineNumber = 0
+        var loaded = 0
+        while let line = readLine(strippingNewline: true) {
+            lineNumber += 1
+            if line.isEmpty { continue }
+            if line.hasPrefix("-") && !line.contains("\t") {
+                batch.delete(try codec.decode(String(line.dropFirst()), line: lineNumber))
+            } else {
+                guard let tab = line.firstIndex(of: "\t") else {
+                    throw UsageError(message: "stdin line \(lineNumber): expected KEY<TAB>VALUE or -KEY")
+                }
+                batch.put(
+                    try codec.decode(String(line[..<tab]), line: lineNumber),
+                    try codec.decode(String(line[line.index(after: tab)...]), line: lineNumber))
+            }
+            loaded += 1
+            if batch.byteSize >= 64 * 1024 {
+                try db.write(batch)
+                batch.clear()
+            }
+        }
+        try db.write(batch)
+        try db.close()
+        FileHandle.standardError.write(Data("lsmkv: loaded \(loaded) operations\n".utf8))
+        return 0
+    }
+}
+
+/// Turns command-line text into key and value bytes and back: UTF-8, or hexadecimal with `--hex`.
+struct ByteCodec {
+    var hex: Bool
+
+    func decode(_ text: String, line: Int? = nil) throws -> [UInt8] {
+        guard hex else { return Array(text.utf8) }
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else {
+            throw LSMKVCommand.UsageError(message: "\(line.map { "stdin line \($0): " } ?? "")odd-length hex '\(text)'")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else {
+                throw LSMKVCommand.UsageError(message: "\(line.map { "stdin line \($0): " } ?? "")invalid hex '\(text)'")
+            }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    func encode(_ bytes: [UInt8]) -> String {
+        guard hex else { return String(decoding: bytes, as: UTF8.self) }
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xf)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
+
+/// Buffers standard output so a large scan is not one write per line.
+struct OutputBuffer {
+    private var buffer: [UInt8] = []
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        FileHandle.standardOutput.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,221 @@
+import Testing
+import TestSupport
+import VFS
+
+@testable import LSMKV
+
+/// A WritableFile that collects bytes in memory, for format tests that need no file system.
+final class MemoryFile: WritableFile, @unchecked Sendable {
+    let path = "mem.log"
+    var bytes: [UInt8] = []
+    func append(_ data: [UInt8]) throws { bytes += data }
+    func sync() throws {}
+    func truncate(to size: Int) throws { bytes = Array(bytes.prefix(size)) }
+    func size() throws -> Int { bytes.count }
+    func close() throws {}
+}
+
+@Suite("Write-ahead log format")
+struct LogTests {
+    static func write(_ records: [[UInt8]]) throws -> [UInt8] {
+        let file = MemoryFile()
+        let writer = LogWriter(file: file)
+        for record in records { try writer.addRecord(record) }
+        return file.bytes
+    }
+
+    @Test func recordsOfEverySizeRoundTrip() throws {
+        let sizes = [0, 1, 100, LogFormat.blockSize - 7, LogFormat.blockSize - 6, LogFormat.blockSize, 100_000, 3]
+        let records = sizes.enumerated().map { i, n in [UInt8](repeating: UInt8(i + 1), count: n) }
+        let bytes = try Self.write(records)
+        let result = LogReader.read(bytes, file: "x.log")
+        #expect(result.ending == .clean)
+        #expect(result.records.map(\.payload) == records)
+        #expect(result.validLength == bytes.count)
+    }
+
+    @Test func fragmentHeaderMatchesLevelDBLayout() throws {
+        let bytes = try Self.write([Array("foo".utf8)])
+        #expect(bytes.count == 10)
+        #expect(bytes[4] == 3 && bytes[5] == 0)  // length, little-endian
+        #expect(bytes[6] == LogFormat.RecordType.full.rawValue)
+        let crc = CRC32C.checksum([1] + Array("foo".utf8))
+        #expect(CRC32C.unmask(decodeFixed32(bytes, at: 0)) == crc)
+    }
+
+    @Test func everyTruncationIsATornTailKeepingEarlierRecords() throws {
+        var rng = SeededGenerator(seed: 7)
+        let records = (0..<20).map { i in rng.bytes(i * 977 % 5000) }
+        let bytes = try Self.write(records)
+        var boundaries: [Int] = [0]
+        for i in 1...records.count { boundaries.append(try Self.write(Array(records[..<i])).count) }
+        for cut in stride(from: 0, through: bytes.count, by: 37) {
+            let result = LogReader.read(Array(bytes[..<cut]), file: "x.log")
+            let complete = boundaries.lastIndex { $0 <= cut }!
+            #expect(result.records.map(\.payload) == Array(records[..<complete]), "cut at \(cut)")
+            if case .midLogDamage = result.ending { Issue.record("cut at \(cut) reported as mid-log damage") }
+        }
+    }
+
+    @Test func damageFollowedByRecordsIsMidLogCorruption() throws {
+        let records = (0..<10).map { [UInt8](repeating: UInt8($0), count: 200) }
+        var bytes = try Self.write(records)
+        bytes[3 * 207 + 50] ^= 0x40  // inside the fourth record's payload
+        let result = LogReader.read(bytes, file: "x.log")
+        #expect(result.records.count == 3)
+        guard case .midLogDamage(let offset, let reason, let after) = result.ending else {
+            Issue.record("expected mid-log damage, got \(result.ending)")
+            return
+        }
+        #expect(offset == 3 * 207)
+        #expect(reason == "checksum mismatch")
+        #expect(after == 6)
+    }
+
+    @Test func damagedLastRecordIsATornTail() throws {
+        let records = (0..<5).map { [UInt8](repeating: UInt8($0), count: 300) }
+        var bytes = try Self.write(records)
+        bytes[bytes.count - 10] ^= 1
+        let result = LogReader.read(bytes, file: "x.log")
+        #expect(result.records.count == 4)
+        #expect(result.ending == .tornTail(offset: 4 * 307, reason: "checksum mismatch"))
+    }
+
+    @Test func zeroFilledRegionBeforeLaterRecordsIsATornTail() throws {
+        // A power loss can keep a later page while an earlier unsynced one reads back as zeros.
+        let records = (0..<200).map { [UInt8](repeating: UInt8($0 % 250 + 1), count: 1000) }
+        var bytes = try Self.write(records)
+        for i in 50_000..<54_096 { bytes[i] = 0 }
+        let result = LogReader.read(bytes, file: "x.log")
+        if case .tornTail = result.ending {} else { Issue.record("got \(result.ending)") }
+        #expect(result.records.allSatisfy { $0.offset + $0.payload.count < 50_000 })
+    }
+
+    @Test func randomGarbageNeverTraps() {
+        var rng = SeededGenerator(seed: testSeed())
+        for _ in 0..<300 {
+            let bytes = rng.bytes(Int.random(in: 0..<70_000, using: &rng))
+            _ = LogReader.read(bytes, file: "garbage.log")
+        }
+    }
+}
+
+@Suite("WriteBatch")
+struct WriteBatchTests {
+    @Test func encodingIsLevelDBs() throws {
+        var batch = WriteBatch()
+        batch.put(Array("k".utf8), Array("v".utf8))
+        batch.delete(Array("d".utf8))
+        batch.sequence = 0x0102
+        #expect(
+            batch.representation == [0x02, 0x01, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 1, 0x6b, 1, 0x76, 0, 1, 0x64])
+        #expect(
+            try batch.operations() == [.put(key: Array("k".utf8), value: Array("v".utf8)), .delete(key: Array("d".utf8))])
+    }
+
+    @Test func wrongCountAndBadTagsAreCorruption() {
+        var batch = WriteBatch()
+        batch.put([1], [2])
+        var bytes = batch.representation
+        bytes[8] = 5
+        #expect(throws: LSMKVError.self) { try WriteBatch.decode(bytes, file: "x.log", offset: 0) }
+        bytes[8] = 1
+        bytes[12] = 9
+        #expect(throws: LSMKVError.corruption(file: "x.log", offset: 112, reason: "unknown write batch tag 9")) {
+            try WriteBatch.decode(bytes, file: "x.log", offset: 100)
+        }
+    }
+
+    @Test func mutatedBatchesNeverTrap() {
+        var rng = SeededGenerator(seed: testSeed())
+        var batch = WriteBatch()
+        for i in 0..<20 { batch.put(rng.bytes(i), rng.bytes(i * 3)) }
+        for _ in 0..<2000 {
+            var bytes = batch.representation
+            bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng)))
+            _ = try? WriteBatch.decode(bytes, file: "x", offset: 0)
+        }
+    }
+}
+
+@Suite("MemTable")
+struct MemTableTests {
+    @Test func newestVisibleVersionWinsAndTombstonesHide() {
+        let mem = MemTable(logNumber: 1)
+        mem.add(sequence: 1, type: .value, key: [1], value: [10])
+        mem.add(sequence: 2, type: .value, key: [1], value: [11])
+        mem.add(sequence: 3, type: .deletion, key: [1], value: [])
+        mem.add(sequence: 4, type: .value, key: [2], value: [20])
+        #expect(mem.get([1], sequence: 1) == .found([10]))
+        #expect(mem.get([1], sequence: 2) == .found([11]))
+        #expect(mem.get([1], sequence: 3) == .deleted)
+        #expect(mem.get([2], sequence: 3) == .absent)
+        #expect(mem.get([2], sequence: 9) == .found([20]))
+        #expect(mem.get([0], sequence: 9) == .absent)
+        #expect(mem.get([3], sequence: 9) == .absent)
+    }
+
+    @Test func iteratesInInternalKeyOrder() throws {
+        var rng = SeededGenerator(seed: testSeed())
+        let mem = MemTable(logNumber: 1)
+        var expected: [[UInt8]] = []
+        for sequence in 1...3000 {
+            let key = rng.bytes(Int.random(in: 0..<6, using: &rng))
+            mem.add(sequence: SequenceNumber(sequence), type: .value, key: key, value: [])
+            expected.append(InternalKey.encode(userKey: key, sequence: SequenceNumber(sequence), type: .value))
+        }
+        expected.sort { InternalKey.compare($0, $1) < 0 }
+        let iterator = mem.makeIterator()
+        try iterator.seekToFirst()
+        var seen: [[UInt8]] = []
+        while iterator.isValid {
+            seen.append(iterator.key)
+            try iterator.next()
+        }
+        #expect(seen == expected)
+        try iterator.seek(expected[1234])
+        #expect(iterator.key == expected[1234])
+    }
+}
+
+@Suite("VersionEdit")
+struct VersionEditTests {
+    @Test func roundTripsEveryField() throws {
+        var edit = VersionEdit()
+        edit.comparatorName = "leveldb.BytewiseComparator"
+        edit.logNumber = 7
+        edit.previousLogNumber = 0
+        edit.nextFileNumber = 12
+        edit.lastSequence = 1 << 40
+        edit.compactPointers = [(1, InternalKey.encode(userKey: [1], sequence: 3, type: .value))]
+        edit.deleteFile(level: 2, number: 5)
+        edit.addFile(
+            level: 0,
+            FileMetadata(
+                number: 9, size: 4096, smallest: InternalKey.encode(userKey: [0], sequence: 1, type: .value),
+                largest: InternalKey.encode(userKey: [9], sequence: 2, type: .deletion)))
+        let decoded = try VersionEdit.decode(edit.encode(), file: "MANIFEST-000001", offset: 0)
+        #expect(decoded == edit)
+        #expect(decoded.newFiles.first?.file.size == 4096)
+    }
+
+    @Test func corruptEditsThrowNamingTheOffset() {
+        #expect(throws: LSMKVError.corruption(file: "M", offset: 10, reason: "unknown version edit tag 8")) {
+            try VersionEdit.decode([8], file: "M", offset: 10)
+        }
+        #expect(throws: LSMKVError.corruption(file: "M", offset: 1, reason: "level 9 out of range")) {
+            try VersionEdit.decode([6, 9, 1], file: "M", offset: 0)
+        }
+    }
+
+    @Test func fileNamesParse() {
+        #expect(FileNames.parse("000123.log") == .log(123))
+        #expect(FileNames.parse("000005.ldb") == .table(5))
+        #expect(FileNames.parse("000005.sst") == .table(5))
+        #expect(FileNames.parse("MANIFEST-000002") == .manifest(2))
+        #expect(FileNames.parse("CURRENT") == .current)
+        #expect(FileNames.parse("foo.log") == nil)
+        #expect(FileNames.numbered(1_234_567) == "1234567")
+    }
+}
