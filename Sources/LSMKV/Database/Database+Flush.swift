@@ -9,6 +9,9 @@ extension Database {
         do {
             var edit = VersionEdit()
             if let table = try writeLevel0Table(imm) { edit.addFile(level: 0, table) }
+            if PlantedBug.isActive(.logDeletedBeforeEdit) {
+                try? fileSystem.remove(FileNames.log(path, imm.logNumber))
+            }
             // Logs older than the live MemTable's are obsolete once this edit is durable.
             edit.logNumber = mem.logNumber
             edit.previousLogNumber = 0
@@ -66,8 +69,8 @@ extension Database {
             }
             try builder.finish()
             options.crashPointHook?(.tableSync)
-            try LSMKVError.wrappingIO { try file.sync() }
-            try versions.syncDirectory()
+            if !PlantedBug.isActive(.tableNotSynced) { try LSMKVError.wrappingIO { try file.sync() } }
+            if !PlantedBug.isActive(.noDirectorySyncForNewTable) { try versions.syncDirectory() }
             return FileMetadata(number: number, size: builder.fileSize, smallest: smallest!, largest: largest)
         } catch {
             try? fileSystem.remove(tablePath)

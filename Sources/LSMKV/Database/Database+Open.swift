@@ -99,7 +99,10 @@ extension Database {
             let bytes = try versions.readWholeFile(logPath)
             let log = LogReader.read(bytes, file: logPath)
             for record in log.records {
-                let (batch, operations) = try WriteBatch.decode(record.payload, file: logPath, offset: record.offset)
+                var (batch, operations) = try WriteBatch.decode(record.payload, file: logPath, offset: record.offset)
+                if PlantedBug.isActive(.tombstoneIgnoredOnRecovery) {
+                    operations = operations.map { if case .delete(let key) = $0 { .put(key: key, value: []) } else { $0 } }
+                }
                 mem.apply(operations, sequence: batch.sequence)
                 if batch.count > 0 { lastSequence = max(lastSequence, batch.sequence + SequenceNumber(batch.count) - 1) }
                 report.batchesReplayed += 1
@@ -107,7 +110,14 @@ extension Database {
                     try flushRecovered(&mem, into: &edit, path: path, options: options, versions: versions)
                 }
             }
-            switch log.ending {
+            var ending = log.ending
+            if PlantedBug.isActive(.tornTailIsFatal), case .tornTail(let offset, let reason) = ending {
+                ending = .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: 0)
+            }
+            if PlantedBug.isActive(.midLogDamageTruncatedSilently), case .midLogDamage(let offset, let reason, _) = ending {
+                ending = .tornTail(offset: offset, reason: reason)
+            }
+            switch ending {
             case .clean: break
             case .tornTail(let offset, let reason):
                 report.droppedRegions.append(.init(file: logPath, offset: offset, reason: reason, isTornTail: true))

@@ -182,7 +182,7 @@ public final class Database: Sendable {
                 guard let log = writer.log else { throw LSMKVError.closed }
                 options.crashPointHook?(.walAppend)
                 try log.addRecord(batch.representation)
-                if sync {
+                if sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
                     options.crashPointHook?(.walSync)
                     try log.sync()
                 }
@@ -236,7 +236,7 @@ public final class Database: Sendable {
         if force && mem.count == 0 { return }
         let number = versions.newFileNumber()
         do {
-            try writer.log?.sync()
+            if !PlantedBug.isActive(.oldLogNotSyncedAtSwitch) { try writer.log?.sync() }
             let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
             try versions.syncDirectory()
             try writer.log?.close()

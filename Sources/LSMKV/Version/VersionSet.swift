@@ -188,7 +188,7 @@ final class VersionSet: Sendable {
                     hook?(.manifestWrite)
                     try writer.addRecord(edit.encode())
                     hook?(.manifestSync)
-                    try writer.sync()
+                    if !PlantedBug.isActive(.manifestNotSynced) { try writer.sync() }
                 case .none:
                     var snapshot = before.current.snapshotEdit()
                     snapshot.comparatorName = VersionSet.comparatorName
@@ -255,6 +255,7 @@ final class VersionSet: Sendable {
             try? fileSystem.remove(temp)
             throw error
         }
+        if PlantedBug.isActive(.noDirectorySyncAfterCurrentRename) { return }
         try syncDirectory()
     }
 

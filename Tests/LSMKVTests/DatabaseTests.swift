@@ -1,0 +1,171 @@
+import Testing
+import TestSupport
+import VFS
+
+@testable import LSMKV
+
+@Suite("Database on the real disk")
+struct DatabaseTests {
+    static func options(writeBuffer: Int = 4 << 20) -> Options {
+        var options = Options()
+        options.writeBufferSize = writeBuffer
+        return options
+    }
+
+    @Test func putGetDeleteAndReopen() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let db = try Database(path: dir.path)
+            try db.put("hello", "world")
+            try db.put("gone", "soon")
+            try db.delete("gone")
+            #expect(try db.get("hello") == Array("world".utf8))
+            #expect(try db.get("gone") == nil)
+            #expect(try db.get("never") == nil)
+            try db.close()
+        }
+        let db = try Database(path: dir.path)
+        defer { try? db.close() }
+        #expect(try db.get("hello") == Array("world".utf8))
+        #expect(try db.get("gone") == nil)
+        #expect(db.recoveryReport.batchesReplayed == 3)
+    }
+
+    @Test func secondOpenIsLockedOut() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Database(path: dir.path)
+        #expect(throws: LSMKVError.locked(path: Path.join(dir.path, "LOCK"))) { try Database(path: dir.path) }
+        try db.close()
+        try Database(path: dir.path).close()
+    }
+
+    @Test func flushWritesLevel0TablesAndTombstonesHideOlderValues() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Database(path: dir.path, options: Self.options(writeBuffer: 64 * 1024))
+        for i in 0..<5000 { try db.put(Array("key\(i)".utf8), [UInt8](repeating: UInt8(i % 256), count: 100), sync: false) }
+        try db.flush()
+        for i in stride(from: 0, to: 5000, by: 3) { try db.delete(Array("key\(i)".utf8), sync: false) }
+        try db.flush()
+        #expect(db.filesPerLevel[0] >= 2)
+        for i in 0..<5000 {
+            let value = try db.get(Array("key\(i)".utf8))
+            #expect(value == (i % 3 == 0 ? nil : [UInt8](repeating: UInt8(i % 256), count: 100)))
+        }
+        #expect(try db.scan().count == 5000 - 1667)
+        try db.close()
+        let reopened = try Database(path: dir.path)
+        defer { try? reopened.close() }
+        #expect(try reopened.scan().count == 5000 - 1667)
+        #expect(try reopened.get(Array("key1".utf8)) != nil)
+    }
+
+    @Test func scanHonoursRangeLimitAndSnapshot() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Database(path: dir.path)
+        defer { try? db.close() }
+        for c in "abcdef" { try db.put(String(c), String(c).uppercased(), sync: false) }
+        let snapshot = try db.snapshot()
+        try db.delete("c", sync: false)
+        try db.put("b", "new", sync: false)
+        let range = try db.scan(from: Array("b".utf8), to: Array("e".utf8))
+        #expect(range.map { String(decoding: $0.key, as: UTF8.self) } == ["b", "d"])
+        #expect(range.first?.value == Array("new".utf8))
+        let old = try db.scan(from: Array("b".utf8), to: Array("e".utf8), snapshot: snapshot)
+        #expect(old.map { String(decoding: $0.value, as: UTF8.self) } == ["B", "C", "D"])
+        #expect(try db.get(Array("c".utf8), snapshot: snapshot) == Array("C".utf8))
+        #expect(try db.scan(limit: 2).count == 2)
+    }
+
+    @Test func batchesAreAtomicAcrossReopen() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        do {
+            let db = try Database(path: dir.path)
+            var batch = WriteBatch()
+            for i in 0..<100 { batch.put("k\(i)", "v\(i)") }
+            batch.delete("k5")
+            try db.write(batch)
+            try db.close()
+        }
+        let db = try Database(path: dir.path)
+        defer { try? db.close() }
+        #expect(try db.scan().count == 99)
+    }
+
+    @Test func largeAndEmptyValuesAndBinaryKeys() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let big = [UInt8]((0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+        do {
+            let db = try Database(path: dir.path)
+            try db.put([0, 0xff, 0], big)
+            try db.put([], [])
+            try db.put([0xff], [])
+            try db.flush()
+            try db.close()
+        }
+        let db = try Database(path: dir.path)
+        defer { try? db.close() }
+        #expect(try db.get([0, 0xff, 0]) == big)
+        #expect(try db.get([]) == [])
+        #expect(try db.get([0xff]) == [])
+    }
+
+    /// Random puts, deletes, batches, flushes and reopens checked against a dictionary after every step.
+    @Test func randomOperationsMatchADictionaryModel() throws {
+        let seed = testSeed()
+        var rng = SeededGenerator(seed: seed)
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var model: [[UInt8]: [UInt8]] = [:]
+        var db = try Database(path: dir.path, options: Self.options(writeBuffer: 16 * 1024))
+        func randomKey() -> [UInt8] { Array("k\(Int.random(in: 0..<400, using: &rng))".utf8) }
+        for step in 0..<3000 {
+            switch Int.random(in: 0..<100, using: &rng) {
+            case 0..<55:
+                let key = randomKey()
+                let value = rng.bytes(Int.random(in: 0..<300, using: &rng))
+                try db.put(key, value, sync: false)
+                model[key] = value
+            case 55..<75:
+                let key = randomKey()
+                try db.delete(key, sync: false)
+                model[key] = nil
+            case 75..<90:
+                var batch = WriteBatch()
+                for _ in 0..<Int.random(in: 1..<10, using: &rng) {
+                    let key = randomKey()
+                    if Bool.random(using: &rng) {
+                        let value = rng.bytes(8)
+                        batch.put(key, value)
+                        model[key] = value
+                    } else {
+                        batch.delete(key)
+                        model[key] = nil
+                    }
+                }
+                try db.write(batch, sync: false)
+            case 90..<95:
+                try db.flush()
+            default:
+                try db.close()
+                db = try Database(path: dir.path, options: Self.options(writeBuffer: 16 * 1024))
+            }
+            if step % 100 == 0 || step == 2999 {
+                let scanned = try db.scan()
+                let expected = model.sorted { Bytes.compare($0.key, $1.key) < 0 }
+                #expect(scanned.map(\.key) == expected.map(\.key), "seed \(seed) step \(step)")
+                #expect(scanned.map(\.value) == expected.map(\.value), "seed \(seed) step \(step)")
+                for _ in 0..<20 {
+                    let key = randomKey()
+                    #expect(try db.get(key) == model[key], "seed \(seed) step \(step): replay with LSMKV_SEED=\(seed)")
+                }
+            }
+        }
+        try db.close()
+    }
+}
