@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "VFS", targets: ["VFS"]),
         .library(name: "LSMKV", targets: ["LSMKV"]),
+        .library(name: "CrashTest", targets: ["CrashTest"]),
         .executable(name: "lsmkv", targets: ["LSMKVTool"]),
     ],
     targets: [
@@ -14,12 +15,15 @@ let package = Package(
         .target(name: "VFS"),
         // The storage engine. Every byte goes through a VFS.FileSystem.
         .target(name: "LSMKV", dependencies: ["VFS"]),
+        // Workloads, the crash oracle, scenarios and the crash-test runner core.
+        .target(name: "CrashTest", dependencies: ["VFS", "LSMKV"]),
         // `lsmkv`, the database command-line tool.
         .executableTarget(name: "LSMKVTool", dependencies: ["LSMKV", "VFS"]),
         // Seeded random numbers, temporary directories and other helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["VFS"], path: "Tests/TestSupport"),
         .testTarget(name: "VFSTests", dependencies: ["VFS", "TestSupport"]),
         .testTarget(name: "LSMKVTests", dependencies: ["LSMKV", "VFS", "TestSupport"]),
+        .testTarget(name: "CrashTestTests", dependencies: ["CrashTest", "LSMKV", "VFS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
