@@ -1,0 +1,16 @@
+/// The key order of a block: internal-key order for data and index blocks, bytewise for the metaindex block.
+enum BlockComparator: Sendable {
+    /// ``InternalKey/compare(_:_:)``: user key ascending, then sequence and type descending.
+    case internalKey
+    /// Plain unsigned-byte order.
+    case bytewise
+
+    /// Negative, zero or positive as `a` sorts before, with or after `b`.
+    @inline(__always)
+    func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        switch self {
+        case .internalKey: return InternalKey.compare(a, b)
+        case .bytewise: return Bytes.compare(a, b)
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import Synchronization
+import VFS
+
+/// Reads a table written by ``TableBuilder`` or by LevelDB (uncompressed blocks only).
+///
+/// Immutable after ``open(file:fileSize:options:)``, which validates the footer, index block and filter block.
+/// Data blocks are read on demand and not cached. Safe to share between threads: every stored property is an
+/// immutable Sendable value or an atomic counter.
+final class TableReader: Sendable {
+    /// The table file; reads are positional, so concurrent use is safe.
+    let file: any ReadableFile
+    /// The file's size as given to `open`.
+    let fileSize: Int
+    /// The read options.
+    let options: TableReaderOptions
+    /// The decoded footer.
+    let footer: Footer
+    /// The index block: separator key -> data block handle.
+    let indexBlock: Block
+    /// The filter block, when the table has one and `options.useFilter` is set.
+    let filter: FilterBlockReader?
+    /// How many data blocks were read from the file (for tests and statistics).
+    let dataBlocksRead = Atomic<Int>(0)
+
+    private init(
+        file: any ReadableFile, fileSize: Int, options: TableReaderOptions, footer: Footer, indexBlock: Block,
+        filter: FilterBlockReader?
+    ) {
+        self.file = file
+        self.fileSize = fileSize
+        self.options = options
+        self.footer = footer
+        self.indexBlock = indexBlock
+        self.filter = filter
+    }
+
+    /// The file's path, as errors name it.
+    var path: String { file.path }
+
+    /// Opens the table in `file`, whose size is `fileSize`.
+    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` for a short file, bad magic, bad handle, checksum
+    ///   mismatch or malformed index; ``LSMKVError/notSupported(file:reason:)`` for compressed blocks;
+    ///   ``LSMKVError/io(_:)`` when reading fails.
+    static func open(file: any ReadableFile, fileSize: Int, options: TableReaderOptions = TableReaderOptions())
+        throws -> TableReader
+    {
+        let path = file.path
+        guard fileSize >= Footer.encodedLength else {
+            throw LSMKVError.corruption(
+                file: path, offset: 0,
+                reason: "file of \(fileSize) bytes is too short to be a table (footer is \(Footer.encodedLength))")
+        }
+        let footerOffset = fileSize - Footer.encodedLength
+        let footerBytes = try LSMKVError.wrappingIO { try file.read(at: footerOffset, count: Footer.encodedLength) }
+        let footer = try Footer.decode(footerBytes, file: path, offset: footerOffset)
+
+        let index = try readBlock(
+            file: file, fileSize: fileSize, options: options, handle: footer.indexHandle, what: "index block")
+        let indexBlock = try Block(
+            contents: index, file: path, fileOffset: Int(footer.indexHandle.offset), comparator: .internalKey)
+
+        var filter: FilterBlockReader?
+        if options.useFilter {
+            let meta = try readBlock(
+                file: file, fileSize: fileSize, options: options, handle: footer.metaindexHandle,
+                what: "metaindex block")
+            let metaBlock = try Block(
+                contents: meta, file: path, fileOffset: Int(footer.metaindexHandle.offset), comparator: .bytewise)
+            let iterator = metaBlock.makeIterator()
+            let filterKey = Array(("filter." + BloomFilter.name).utf8)
+            try iterator.seek(filterKey)
+            if iterator.isValid && iterator.key == filterKey {
+                var reader = ByteReader(
+                    metaBlock.contents, file: path, baseOffset: metaBlock.fileOffset, range: iterator.valueRange)
+                let handle = try BlockHandle.decode(from: &reader)
+                let contents = try readBlock(
+                    file: file, fileSize: fileSize, options: options, handle: handle, what: "filter block")
+                filter = FilterBlockReader(contents: contents, file: path, fileOffset: Int(handle.offset))
+            }
+        }
+        return TableReader(
+            file: file, fileSize: fileSize, options: options, footer: footer, indexBlock: indexBlock, filter: filter)
+    }
+
+    /// Reads one block's contents, checking its handle against the file, its CRC (when enabled) and its type.
+    static func readBlock(
+        file: any ReadableFile, fileSize: Int, options: TableReaderOptions, handle: BlockHandle, what: String
+    ) throws -> [UInt8] {
+        let path = file.path
+        // Every block lies before the footer; checking in UInt64 first keeps huge on-disk values from overflowing.
+        let limit = UInt64(fileSize - Footer.encodedLength)
+        guard handle.offset <= limit, handle.size <= limit - handle.offset,
+            limit - handle.offset - handle.size >= UInt64(blockTrailerSize)
+        else {
+            throw LSMKVError.corruption(
+                file: path, offset: Int(min(handle.offset, limit)),
+                reason: "\(what) handle (offset \(handle.offset), size \(handle.size)) runs past the end of the data")
+        }
+        let offset = Int(handle.offset)
+        let size = Int(handle.size)
+        var bytes = try LSMKVError.wrappingIO { try file.read(at: offset, count: size + blockTrailerSize) }
+        guard bytes.count == size + blockTrailerSize else {
+            throw LSMKVError.corruption(
+                file: path, offset: offset,
+                reason: "truncated \(what) read: got \(bytes.count) of \(size + blockTrailerSize) bytes")
+        }
+        if options.verifyChecksums {
+            let stored = CRC32C.unmask(decodeFixed32(bytes, at: size + 1))
+            let actual = CRC32C.checksum(bytes, range: 0..<(size + 1))
+            guard stored == actual else {
+                throw LSMKVError.corruption(
+                    file: path, offset: offset, reason: "\(what) checksum mismatch (block of \(size) bytes)")
+            }
+        }
+        let type = bytes[size]
+        switch BlockCompression(rawValue: type) {
+        case .none?:
+            break
+        case .snappy?:
+            throw LSMKVError.notSupported(file: path, reason: "Snappy-compressed \(what) at offset \(offset)")
+        case .zstd?:
+            throw LSMKVError.notSupported(file: path, reason: "zstd-compressed \(what) at offset \(offset)")
+        case nil:
+            throw LSMKVError.corruption(file: path, offset: offset + size, reason: "\(what) has bad type \(type)")
+        }
+        bytes.removeLast(blockTrailerSize)
+        return bytes
+    }
+
+    /// Decodes the data block handle at the index iterator's position.
+    func dataHandle(at index: BlockIterator) throws -> BlockHandle {
+        var reader = ByteReader(
+            indexBlock.contents, file: path, baseOffset: indexBlock.fileOffset, range: index.valueRange)
+        return try BlockHandle.decode(from: &reader)
+    }
+
+    /// Reads and parses the data block at `handle`.
+    func readDataBlock(_ handle: BlockHandle) throws -> Block {
+        dataBlocksRead.add(1, ordering: .relaxed)
+        let contents = try Self.readBlock(
+            file: file, fileSize: fileSize, options: options, handle: handle, what: "data block")
+        return try Block(contents: contents, file: path, fileOffset: Int(handle.offset), comparator: .internalKey)
+    }
+
+    /// The first entry `>= lookupKey` (an internal key) in the one data block that could hold it, or nil.
+    ///
+    /// Reads at most one data block, and none when the bloom filter rules out the user key. The caller checks
+    /// the returned key's user key and type.
+    func get(_ lookupKey: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
+        let index = indexBlock.makeIterator()
+        try index.seek(lookupKey)
+        guard index.isValid else { return nil }
+        let handle = try dataHandle(at: index)
+        if let filter, lookupKey.count >= 8,
+            !filter.keyMayMatch(blockOffset: handle.offset, userKey: InternalKey.userKey(lookupKey))
+        {
+            return nil
+        }
+        let data = try readDataBlock(handle).makeIterator()
+        try data.seek(lookupKey)
+        guard data.isValid else { return nil }
+        return (data.key, data.value)
+    }
+
+    /// An iterator over every entry of the table, reading data blocks as it reaches them.
+    func makeIterator() -> InternalIterator { TableIterator(table: self) }
+
+    /// The approximate file offset where entries for `key` begin: the offset of the data block that would hold
+    /// it, or the metaindex offset (close to the file size) when it sorts after every entry.
+    func approximateOffset(of key: [UInt8]) throws -> Int {
+        let index = indexBlock.makeIterator()
+        try index.seek(key)
+        if index.isValid { return Int(try dataHandle(at: index).offset) }
+        return Int(footer.metaindexHandle.offset)
+    }
+
+    /// Reports a malformed filter block (which lookups silently treat as "may match").
+    func validateFilter() throws { try filter?.validate() }
+}
+
+/// The two-level iterator of a table: the index block picks data blocks, read lazily as the cursor reaches them.
+final class TableIterator: InternalIterator {
+    private let table: TableReader
+    private let index: BlockIterator
+    private var data: BlockIterator?
+
+    init(table: TableReader) {
+        self.table = table
+        index = table.indexBlock.makeIterator()
+    }
+
+    var isValid: Bool { data?.isValid ?? false }
+    var key: [UInt8] { data!.key }
+    var value: [UInt8] { data!.value }
+
+    func seekToFirst() throws {
+        try guarded {
+            try index.seekToFirst()
+            try loadDataBlock()
+            try data?.seekToFirst()
+            try skipEmptyBlocks()
+        }
+    }
+
+    func seek(_ target: [UInt8]) throws {
+        try guarded {
+            try index.seek(target)
+            try loadDataBlock()
+            try data?.seek(target)
+            try skipEmptyBlocks()
+        }
+    }
+
+    func next() throws {
+        guard let data, data.isValid else { return }
+        try guarded {
+            try data.next()
+            try skipEmptyBlocks()
+        }
+    }
+
+    // After an error the iterator is invalid rather than half-positioned.
+    private func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            data = nil
+            throw error
+        }
+    }
+
+    private func loadDataBlock() throws {
+        guard index.isValid else {
+            data = nil
+            return
+        }
+        data = try table.readDataBlock(try table.dataHandle(at: index)).makeIterator()
+    }
+
+    private func skipEmptyBlocks() throws {
+        while let data, !data.isValid {
+            guard index.isValid else {
+                self.data = nil
+                return
+            }
+            try index.next()
+            try loadDataBlock()
+            try self.data?.seekToFirst()
+        }
+    }
+}
