@@ -56,7 +56,7 @@ extension Database {
             options.crashPointHook?(.tableWrite)
             let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(tablePath) }
             defer { try? file.close() }
-            let builder = TableBuilder(file: file, options: options.tableOptions)
+            let builder = try TableBuilder(file: file, options: options.tableOptions)
             let iterator = memTable.makeIterator()
             try iterator.seekToFirst()
             var smallest: [UInt8]?

@@ -250,7 +250,11 @@ public final class Database: Sendable {
             s.imm = s.mem
             s.mem = MemTable(logNumber: number)
         }
-        backgroundQueue.async { self.flushImmutableMemTable() }
+        if options.runsBackgroundWorkInline {
+            flushImmutableMemTable()
+        } else {
+            backgroundQueue.async { self.flushImmutableMemTable() }
+        }
     }
 
     /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(reason:)``.

@@ -25,6 +25,9 @@ public struct Options: Sendable {
     public var maxOpenFiles = 1000
     /// What to do when a write-ahead log is damaged in the middle (not merely torn at the tail).
     public var logRecovery = LogRecoveryMode.failOnDamage
+    /// Run flushes on the writing thread instead of the background thread. The same operations then reach the
+    /// file system in the same order on every run, which crash tests need to replay a seed exactly. Default `false`.
+    public var runsBackgroundWorkInline = false
     /// Called just before each step of the durability protocol; crash tests kill the process here. Default nil.
     public var crashPointHook: (@Sendable (CrashPoint) -> Void)?
 
