@@ -1,0 +1,209 @@
+/// The whole state of a ``SimulatedFileSystem``: files as inodes with a durable and a written (page cache) view,
+/// directories with a durable and a current entry map, and the unsynced operations that separate the two.
+///
+/// Invariants: for every inode, applying its `pending` operations in order to `durable` gives `written`; for
+/// every directory, applying its pending entry changes in order to `durable` gives `current`.
+struct SimulatedState {
+    /// One file's contents, whatever names it has.
+    struct Inode {
+        /// The bytes a sync made durable.
+        var durable: [UInt8] = []
+        /// The bytes as readers see them now.
+        var written: [UInt8] = []
+        /// The writes and truncates since the last sync, oldest first.
+        var pending: [PendingData] = []
+    }
+
+    /// A change to a file's data not yet made durable.
+    enum PendingData: Equatable {
+        /// `bytes` written at `offset`; `order` is the global sequence number of the call.
+        case write(offset: Int, bytes: [UInt8], order: Int)
+        /// The file cut (or zero-extended) to `size`.
+        case truncate(size: Int, order: Int)
+    }
+
+    /// A directory's entries. Directories themselves are durable from their creation.
+    struct Directory {
+        /// The entries a directory sync made durable: name → inode.
+        var durable: [String: Int] = [:]
+        /// The entries as they are now.
+        var current: [String: Int] = [:]
+    }
+
+    /// One entry change of an unsynced create, remove or rename. A rename makes two changes sharing `operation`,
+    /// which survive or vanish together after a power loss.
+    struct EntryChange {
+        var directory: String
+        var name: String
+        /// The inode the name maps to after the change; `nil` for a removal.
+        var inode: Int?
+        /// The sequence number of the directory operation that made the change.
+        var operation: Int
+    }
+
+    /// An open file or lock.
+    struct OpenHandle {
+        var inode: Int
+        /// Where the next append goes (writable handles).
+        var position: Int
+    }
+
+    var inodes: [Int: Inode] = [:]
+    var directories: [String: Directory] = ["/": Directory()]
+    /// Entry changes not yet made durable by a directory sync, oldest first.
+    var pendingEntries: [EntryChange] = []
+    var handles: [Int: OpenHandle] = [:]
+    var locks: Set<String> = []
+    var nextInode = 1
+    var nextHandle = 1
+    var nextOrder = 1
+
+    // Instrumentation.
+    var operationCount = 0
+    var trace: [FileSystemOperation] = []
+    var isTracing = true
+    var crashIndex: Int?
+    var applyInFlightOperation = true
+    var crashed = false
+    var onOperation: (@Sendable (FileSystemOperation) -> Void)?
+
+    init() {}
+
+    /// A state in which everything is durable: the outcome of a crash.
+    init(directories entries: [String: [String: Int]], contents: [Int: [UInt8]]) {
+        directories = entries.mapValues { Directory(durable: $0, current: $0) }
+        inodes = contents.mapValues { Inode(durable: $0, written: $0, pending: []) }
+        nextInode = (contents.keys.max() ?? 0) + 1
+    }
+
+    mutating func nextOperationOrder() -> Int {
+        defer { nextOrder += 1 }
+        return nextOrder
+    }
+
+    // MARK: Lookup
+
+    func error(
+        _ code: FileSystemError.Code, _ kind: FileSystemOperation.Kind, _ path: String, _ detail: String? = nil
+    ) -> FileSystemError {
+        FileSystemError(code, operation: kind.rawValue, path: path, detail: detail)
+    }
+
+    /// The inode named by the normalized `path`.
+    func resolveFile(_ path: String, _ kind: FileSystemOperation.Kind) throws(FileSystemError) -> Int {
+        if directories[path] != nil { throw error(.isDirectory, kind, path) }
+        let parent = Path.parent(of: path)
+        guard let directory = directories[parent] else {
+            throw error(.notFound, kind, path, "no directory \(parent)")
+        }
+        guard let inode = directory.current[Path.name(of: path)] else { throw error(.notFound, kind, path) }
+        return inode
+    }
+
+    /// Checks that the parent directory of a file about to be named `path` exists.
+    func checkParent(_ path: String, _ kind: FileSystemOperation.Kind) throws(FileSystemError) {
+        if directories[path] != nil { throw error(.isDirectory, kind, path) }
+        let parent = Path.parent(of: path)
+        guard directories[parent] != nil else { throw error(.notFound, kind, path, "no directory \(parent)") }
+    }
+
+    func handle(_ id: Int) -> OpenHandle {
+        guard let handle = handles[id] else { preconditionFailure("use of a closed simulated file") }
+        return handle
+    }
+
+    // MARK: Directory entries
+
+    /// Points `name` in `directory` at `inode` (or removes it), recording the unsynced change.
+    mutating func setEntry(_ directory: String, _ name: String, _ inode: Int?, operation: Int) {
+        directories[directory]!.current[name] = inode
+        pendingEntries.append(EntryChange(directory: directory, name: name, inode: inode, operation: operation))
+    }
+
+    /// Opens `path` empty: a new inode and entry when it is missing, else its inode truncated to 0.
+    mutating func createFile(_ path: String, _ kind: FileSystemOperation.Kind) throws(FileSystemError) -> Int {
+        try checkParent(path, kind)
+        let parent = Path.parent(of: path)
+        let name = Path.name(of: path)
+        if let inode = directories[parent]!.current[name] {
+            truncate(inode, to: 0)
+            return inode
+        }
+        let inode = nextInode
+        nextInode += 1
+        inodes[inode] = Inode()
+        setEntry(parent, name, inode, operation: nextOperationOrder())
+        return inode
+    }
+
+    /// Makes a directory's current entries durable.
+    mutating func syncDirectory(_ path: String) {
+        directories[path]!.durable = directories[path]!.current
+        pendingEntries.removeAll { $0.directory == path }
+        collectGarbage()
+    }
+
+    /// Drops inodes no name (current, durable or pending) and no open handle refers to.
+    mutating func collectGarbage() {
+        var live = Set(handles.values.map(\.inode))
+        for directory in directories.values {
+            live.formUnion(directory.current.values)
+            live.formUnion(directory.durable.values)
+        }
+        for change in pendingEntries { if let inode = change.inode { live.insert(inode) } }
+        for inode in inodes.keys where !live.contains(inode) { inodes[inode] = nil }
+    }
+
+    // MARK: Data
+
+    /// Writes `bytes` at `offset` of the written view, zero-filling any gap, and records the unsynced write.
+    mutating func write(_ inode: Int, at offset: Int, _ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        Self.overwrite(&inodes[inode]!.written, at: offset, with: bytes[...])
+        inodes[inode]!.pending.append(.write(offset: offset, bytes: bytes, order: nextOperationOrder()))
+    }
+
+    /// Cuts or zero-extends the written view to `size` and records the unsynced truncate.
+    mutating func truncate(_ inode: Int, to size: Int) {
+        Self.resize(&inodes[inode]!.written, to: size)
+        inodes[inode]!.pending.append(.truncate(size: size, order: nextOperationOrder()))
+    }
+
+    /// Makes an inode's written view durable.
+    mutating func sync(_ inode: Int) {
+        inodes[inode]!.durable = inodes[inode]!.written
+        inodes[inode]!.pending = []
+    }
+
+    static func resize(_ data: inout [UInt8], to size: Int) {
+        if data.count > size {
+            data.removeSubrange(size...)
+        } else if data.count < size {
+            data.append(contentsOf: repeatElement(0, count: size - data.count))
+        }
+    }
+
+    /// Writes `bytes` at `offset`, extending `data` (zero-filling any gap) as needed.
+    static func overwrite(_ data: inout [UInt8], at offset: Int, with bytes: ArraySlice<UInt8>) {
+        if data.count < offset { resize(&data, to: offset) }
+        let overlap = min(bytes.count, data.count - offset)
+        if overlap > 0 {
+            data.replaceSubrange(offset..<offset + overlap, with: bytes.prefix(overlap))
+        }
+        if overlap < bytes.count { data.append(contentsOf: bytes.dropFirst(overlap)) }
+    }
+
+    // MARK: Views
+
+    /// Every file by path, with `content` chosen from its inode.
+    func files(durable: Bool) -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for (path, directory) in directories {
+            for (name, inode) in durable ? directory.durable : directory.current {
+                guard let node = inodes[inode] else { continue }
+                result[Path.join(path, name)] = durable ? node.durable : node.written
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,121 @@
+/// Handle bookkeeping and the per-handle operations of ``SimulatedFileSystem``.
+extension SimulatedState {
+    /// Registers an open handle on `inode` and returns its id.
+    mutating func open(_ inode: Int, position: Int) -> Int {
+        defer { nextHandle += 1 }
+        handles[nextHandle] = OpenHandle(inode: inode, position: position)
+        return nextHandle
+    }
+
+    /// Forgets a handle (idempotent) and drops its inode if nothing else refers to it.
+    mutating func release(_ handle: Int) {
+        guard handles.removeValue(forKey: handle) != nil else { return }
+        collectGarbage()
+    }
+}
+
+/// A file of a ``SimulatedFileSystem`` opened for reads; it reads the current (written) bytes of its inode,
+/// wherever its name has moved. Using it after ``close()`` is a programmer error (precondition failure).
+final class SimulatedReadableFile: ReadableFile {
+    let path: String
+    private let fileSystem: SimulatedFileSystem
+    private let handle: Int
+
+    init(fileSystem: SimulatedFileSystem, handle: Int, path: String) {
+        self.fileSystem = fileSystem
+        self.handle = handle
+        self.path = path
+    }
+
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        precondition(offset >= 0 && count >= 0, "negative offset or count")
+        return try fileSystem.perform(.read, path, offset: offset, length: count) { state in
+            let data = state.inodes[state.handle(handle).inode]!.written
+            guard offset < data.count else { return [] }
+            return Array(data[offset..<min(data.count, offset + count)])
+        }
+    }
+
+    func size() throws -> Int {
+        try fileSystem.perform(.size, path) { state in state.inodes[state.handle(handle).inode]!.written.count }
+    }
+
+    func close() {
+        _ = try? fileSystem.perform(.close, path) { state in state.release(handle) }
+    }
+
+    /// Releases the handle without counting an operation, so a late deinit does not shift crash points.
+    deinit { fileSystem.state.withLock { $0.release(handle) } }
+}
+
+/// A file of a ``SimulatedFileSystem`` opened for writing: appends go to the written view and are recorded as
+/// unsynced until ``sync()``. Using it after ``close()`` is a programmer error (precondition failure).
+final class SimulatedWritableFile: WritableFile {
+    let path: String
+    private let fileSystem: SimulatedFileSystem
+    private let handle: Int
+
+    init(fileSystem: SimulatedFileSystem, handle: Int, path: String) {
+        self.fileSystem = fileSystem
+        self.handle = handle
+        self.path = path
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        let offset = fileSystem.state.withLock { $0.handles[handle]?.position }
+        try fileSystem.perform(.append, path, offset: offset, length: bytes.count) { state in
+            let open = state.handle(handle)
+            state.write(open.inode, at: open.position, bytes)
+            state.handles[handle]!.position += bytes.count
+        }
+    }
+
+    func sync() throws {
+        try fileSystem.perform(.sync, path) { state in state.sync(state.handle(handle).inode) }
+    }
+
+    func truncate(to size: Int) throws {
+        precondition(size >= 0, "negative size")
+        try fileSystem.perform(.truncate, path, offset: size) { state in
+            state.truncate(state.handle(handle).inode, to: size)
+            state.handles[handle]!.position = size
+        }
+    }
+
+    func size() throws -> Int {
+        try fileSystem.perform(.size, path) { state in state.handle(handle).position }
+    }
+
+    func close() throws {
+        try fileSystem.perform(.close, path) { state in state.release(handle) }
+    }
+
+    /// Releases the handle without counting an operation, so a late deinit does not shift crash points.
+    deinit { fileSystem.state.withLock { $0.release(handle) } }
+}
+
+/// A lock taken with ``SimulatedFileSystem/lockFile(_:)``.
+final class SimulatedFileLock: FileLock {
+    let path: String
+    private let fileSystem: SimulatedFileSystem
+    private let handle: Int
+
+    init(fileSystem: SimulatedFileSystem, handle: Int, path: String) {
+        self.fileSystem = fileSystem
+        self.handle = handle
+        self.path = path
+    }
+
+    func unlock() {
+        _ = try? fileSystem.perform(.unlock, path) { state in unlock(&state) }
+    }
+
+    private func unlock(_ state: inout SimulatedState) {
+        guard state.handles[handle] != nil else { return }
+        state.locks.remove(path)
+        state.release(handle)
+    }
+
+    /// Releases the lock without counting an operation.
+    deinit { fileSystem.state.withLock { unlock(&$0) } }
+}
