@@ -1,5 +1,5 @@
 /// What survives a crash; the argument of ``SimulatedFileSystem/crash(seed:model:)``.
-public enum CrashModel: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum CrashModel: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
     /// The process died (SIGKILL) but the machine did not: everything written, synced or not, survives, and
     /// every directory operation survives. Open handles and locks are gone.
     case processCrash = "process-crash"
