@@ -6,8 +6,12 @@
 /// - after a **power loss** (or the strict model), every operation acknowledged with `sync`, and so everything
 ///   issued before it.
 ///
-/// The check is exact and linear in the size of the history: it tracks the set of keys where the prefix state and
-/// the recovered state differ while extending the prefix one operation at a time.
+/// An operation that was issued but not acknowledged (it was in flight at the crash, or it failed with an error) may
+/// or may not be in that prefix: each one is optional.
+///
+/// The check is exact and linear in the size of the history for each choice of the optional operations present
+/// (two choices per unacknowledged operation, up to the last ``maximumOptional``): it tracks the set of keys where
+/// the prefix state and the recovered state differ while extending the prefix one operation at a time.
 public struct CrashOracle: Sendable {
     /// Which operations must survive.
     public enum Requirement: String, Sendable, Codable {
@@ -48,21 +52,42 @@ public struct CrashOracle: Sendable {
         return required
     }
 
+    /// Unacknowledged operations considered optional; older ones are taken as absent.
+    public static let maximumOptional = 10
+
     /// Checks `recovered` against `history`.
     public func check(_ history: History, recovered: [[UInt8]: [UInt8]], requirement: Requirement) -> Verdict {
         let required = Self.requiredPrefix(history, requirement)
+        let unacknowledged = history.entries.indices.filter { !history.entries[$0].acknowledged }
+        let optional = Array(unacknowledged.suffix(Self.maximumOptional))
+        let alwaysAbsent = Set(unacknowledged.dropLast(optional.count))
+        for mask in 0..<(1 << optional.count) {
+            var skipped = alwaysAbsent
+            for (bit, index) in optional.enumerated() where mask & (1 << bit) == 0 { skipped.insert(index) }
+            if let prefix = matchingPrefix(history, recovered: recovered, required: required, skipping: skipped) {
+                return .consistent(prefix: prefix)
+            }
+        }
+        return .violation(problems: explain(history, recovered: recovered, required: required))
+    }
+
+    /// The shortest prefix of at least `required` entries, without the `skipping` ones, whose state is `recovered`.
+    private func matchingPrefix(
+        _ history: History, recovered: [[UInt8]: [UInt8]], required: Int, skipping: Set<Int>
+    ) -> Int? {
         var state = history.initial
         var mismatched = Set<[UInt8]>()
         for key in Set(state.keys).union(recovered.keys) where state[key] != recovered[key] { mismatched.insert(key) }
         for count in 0...history.entries.count {
-            if count >= required && mismatched.isEmpty { return .consistent(prefix: count) }
+            if count >= required && mismatched.isEmpty { return count }
             guard count < history.entries.count else { break }
+            if skipping.contains(count) { continue }
             for (key, value) in history.entries[count].operation.writes {
                 state[key] = value
                 if state[key] == recovered[key] { mismatched.remove(key) } else { mismatched.insert(key) }
             }
         }
-        return .violation(problems: explain(history, recovered: recovered, required: required))
+        return nil
     }
 
     /// Describes, key by key, how `recovered` differs from the required prefix: lost writes, resurrected deletes,

@@ -105,6 +105,14 @@ public struct CrashSimulation: Sendable {
     /// Reopens the crashed file system and checks the database against the history.
     func verify(_ fs: SimulatedFileSystem, history: History, durableBeforeCrash: [String: [UInt8]]) -> String? {
         let requirement: CrashOracle.Requirement = configuration.model == .processCrash ? .acknowledged : .synced
+        return verifyRecovery(fs, history: history, requirement: requirement, durableBeforeCrash: durableBeforeCrash)
+    }
+
+    /// Reopens `fs` and checks the database against `history` under `requirement`.
+    func verifyRecovery(
+        _ fs: SimulatedFileSystem, history: History, requirement: CrashOracle.Requirement,
+        durableBeforeCrash: [String: [UInt8]] = [:]
+    ) -> String? {
         let db: Database
         do {
             db = try Database(path: Self.directory, options: options(fs))

@@ -61,3 +61,19 @@ struct CrashOracleTests {
         #expect(invented.description.contains("never written"))
     }
 }
+
+@Suite("CrashOracle with failed operations")
+struct CrashOracleFailedOperationTests {
+    @Test func aFailedWriteFollowedByAcknowledgedOnesMayBePresentOrAbsent() {
+        var h = History()
+        h.acknowledge(h.issue(.put(key: k("a"), value: k("1")), sync: true))
+        _ = h.issue(.put(key: k("b"), value: k("2")), sync: true)  // failed with an error
+        h.acknowledge(h.issue(.put(key: k("c"), value: k("3")), sync: true))
+        let oracle = CrashOracle()
+        #expect(oracle.check(h, recovered: [k("a"): k("1"), k("c"): k("3")], requirement: .synced).isConsistent)
+        #expect(
+            oracle.check(h, recovered: [k("a"): k("1"), k("b"): k("2"), k("c"): k("3")], requirement: .synced)
+                .isConsistent)
+        #expect(!oracle.check(h, recovered: [k("a"): k("1"), k("b"): k("2")], requirement: .synced).isConsistent)
+    }
+}

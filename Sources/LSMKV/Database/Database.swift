@@ -173,6 +173,7 @@ public final class Database: Sendable {
         if batch.isEmpty { return }
         let sync = sync ?? options.syncWrites
         try writer.withLock { writer in
+            runDeferredFlush()
             try makeRoomForWrite(&writer)
             var batch = batch
             let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
@@ -201,6 +202,7 @@ public final class Database: Sendable {
     public func flush() throws {
         try writer.withLock { writer in
             try switchMemTable(&writer, force: true)
+            runDeferredFlush()
         }
         flushes.wait()
         if let error = state.withLock({ $0.backgroundError }) { throw error }
@@ -217,7 +219,7 @@ public final class Database: Sendable {
             if let error { throw LSMKVError.readOnly(reason: "\(error)") }
             if usage < options.writeBufferSize { return }
             if flushing {
-                flushes.wait()
+                waitForFlush()
                 continue
             }
             try switchMemTable(&writer, force: false)
@@ -230,9 +232,10 @@ public final class Database: Sendable {
     /// The old log is synced first, so no older log is ever less durable than a newer one; the new log's directory
     /// entry is made durable before any write is acknowledged from it.
     func switchMemTable(_ writer: inout WriterState, force: Bool) throws {
-        while state.withLock({ $0.imm != nil }) { flushes.wait() }
-        let (mem, error) = state.withLock { ($0.mem, $0.backgroundError) }
+        if state.withLock({ $0.imm != nil }) { waitForFlush() }
+        let (mem, error, flushing) = state.withLock { ($0.mem, $0.backgroundError, $0.imm != nil) }
         if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+        precondition(!flushing, "a finished flush left its MemTable behind without an error")
         if force && mem.count == 0 { return }
         let number = versions.newFileNumber()
         do {
@@ -245,15 +248,27 @@ public final class Database: Sendable {
             setBackgroundError(error)
             throw error
         }
-        flushes.enter()
         state.withLock { s in
             s.imm = s.mem
             s.mem = MemTable(logNumber: number)
         }
-        if options.runsBackgroundWorkInline {
-            flushImmutableMemTable()
-        } else {
+        if !options.runsBackgroundWorkInline {
+            flushes.enter()
             backgroundQueue.async { self.flushImmutableMemTable() }
+        }
+    }
+
+    /// Waits until the scheduled flush is done (running it here when background work is inline).
+    private func waitForFlush() {
+        if options.runsBackgroundWorkInline { runDeferredFlush() } else { flushes.wait() }
+    }
+
+    /// With inline background work, runs the flush a previous MemTable switch scheduled.
+    private func runDeferredFlush() {
+        // After a failure the frozen MemTable stays unflushed; its log is kept and replayed at the next open.
+        if options.runsBackgroundWorkInline && state.withLock({ $0.imm != nil && $0.backgroundError == nil }) {
+            flushes.enter()
+            flushImmutableMemTable()
         }
     }
 
@@ -268,13 +283,18 @@ public final class Database: Sendable {
     // MARK: - Closing
 
     /// Waits for a running flush, syncs the log, and releases the directory lock. Idempotent.
-    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails (unsynced writes may then be lost).
+    ///
+    /// When it returns without error, every write acknowledged before it is durable.
+    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails, or ``LSMKVError/readOnly(reason:)`` when an
+    ///   earlier failure means writes acknowledged without `sync` may not be durable. The database is closed either
+    ///   way; reopening recovers what is on disk.
     public func close() throws {
         let wasClosed = state.withLock { s in
             defer { s.closed = true }
             return s.closed
         }
         if wasClosed { return }
+        writer.withLock { _ in runDeferredFlush() }
         flushes.wait()
         defer {
             versions.close()
@@ -285,7 +305,8 @@ public final class Database: Sendable {
                 try? writer.log?.close()
                 writer.log = nil
             }
-            if state.withLock({ $0.backgroundError }) == nil { try writer.log?.sync() }
+            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(reason: "\(error)") }
+            try writer.log?.sync()
         }
     }
 

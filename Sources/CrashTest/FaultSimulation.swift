@@ -1,0 +1,132 @@
+import LSMKV
+import VFS
+
+/// Runs a workload on a ``FaultInjectingFileSystem`` over a ``SimulatedFileSystem``, then crashes and recovers,
+/// checking what a storage engine owes its users when the disk fails:
+///
+/// 1. an injected failure surfaces as a thrown ``LSMKVError`` (never a trap, never a silent success);
+/// 2. after a failed write or sync the database either keeps working or refuses further writes with
+///    ``LSMKVError/readOnly(reason:)``; reads of acknowledged data keep working;
+/// 3. after a crash (under `model`) the database reopens, without faults, with every write the model says must
+///    survive (the ``CrashOracle``).
+public struct FaultSimulation: Sendable {
+    /// What one run found.
+    public struct Outcome: Sendable, CustomStringConvertible {
+        public var rules: String
+        public var seed: UInt64
+        public var model: CrashModel
+        /// The first error the workload saw, if any fault fired.
+        public var firstError: String?
+        public var injectedFaults: Int
+        public var acknowledgedWrites: Int
+        public var violation: String?
+
+        public var description: String {
+            "rules [\(rules)] seed \(seed) model \(model): \(injectedFaults) faults injected, first error: "
+                + "\(firstError ?? "none"); " + (violation.map { "VIOLATION: \($0)" } ?? "ok")
+        }
+    }
+
+    public var rules: [FaultRule]
+    public var model: CrashModel
+    public var configuration: CrashSimulation.Configuration
+
+    public init(rules: [FaultRule], model: CrashModel, configuration: CrashSimulation.Configuration? = nil) {
+        self.rules = rules
+        self.model = model
+        self.configuration = configuration ?? CrashSimulation.Configuration(model: model)
+    }
+
+    /// Runs the workload drawn from `seed` with the fault rules active.
+    public func run(seed: UInt64) -> Outcome {
+        let workload = Workload.random(seed: seed, count: configuration.workloadLength, mix: configuration.mix)
+        let sim = SimulatedFileSystem()
+        let faulty = FaultInjectingFileSystem(wrapping: sim, rules: rules, seed: seed)
+        var outcome = Outcome(
+            rules: rules.map(\.description).joined(separator: "; "), seed: seed, model: model, firstError: nil,
+            injectedFaults: 0, acknowledgedWrites: 0, violation: nil)
+        var history = History()
+        let simulation = CrashSimulation(configuration)
+        do {
+            try sim.createDirectory(CrashSimulation.directory)
+        } catch {
+            outcome.violation = "setup failed: \(error)"
+            return outcome
+        }
+        var db: Database?
+        defer { try? db?.close() }
+        do {
+            db = try Database(path: CrashSimulation.directory, options: simulation.options(faulty))
+        } catch {
+            outcome.firstError = "open: \(error)"
+        }
+        stepLoop: for step in workload.steps {
+            guard let open = db else { break }
+            do {
+                switch step {
+                case .write(let operation, let sync):
+                    let index = history.issue(operation, sync: sync)
+                    try open.write(operation.writeBatch, sync: sync)
+                    history.acknowledge(index)
+                case .flush:
+                    try open.flush()
+                    history.markEverythingAcknowledgedDurable()
+                case .reopen:
+                    db = nil
+                    try open.close()
+                    history.markEverythingAcknowledgedDurable()
+                    db = try Database(path: CrashSimulation.directory, options: simulation.options(faulty))
+                }
+            } catch let error as LSMKVError {
+                if outcome.firstError == nil { outcome.firstError = "\(error)" }
+                if case .readOnly = error { break stepLoop }
+                if case .closed = error { break stepLoop }
+            } catch {
+                outcome.violation = "a failure surfaced as \(type(of: error)), not LSMKVError: \(error)"
+                return outcome
+            }
+        }
+        outcome.acknowledgedWrites = history.entries.filter(\.acknowledged).count
+        // Reads of acknowledged data keep working while the database is (possibly) read-only.
+        if let open = db {
+            let live = history.finalStateOfAcknowledged
+            for (key, value) in live.prefix(20) {
+                do {
+                    let got = try open.get(key)
+                    if got != value && !history.hasUnacknowledgedWrite(to: key) {
+                        outcome.violation = "after the fault, get(\(CrashOracle.show(key))) returned a wrong value"
+                        outcome.injectedFaults = faulty.injectedFaults.count
+                        return outcome
+                    }
+                } catch LSMKVError.io, LSMKVError.corruption {
+                    continue  // an injected read fault may surface here; it must be an error, never wrong data
+                } catch {
+                    outcome.violation = "after the fault, get failed: \(error)"
+                    outcome.injectedFaults = faulty.injectedFaults.count
+                    return outcome
+                }
+            }
+        }
+        let durable = sim.durableFiles()
+        let crashed = sim.crash(seed: seed &+ 17, model: model)
+        outcome.violation = simulation.verifyRecovery(
+            crashed, history: history, requirement: model == .processCrash ? .acknowledged : .synced,
+            durableBeforeCrash: durable)
+        outcome.injectedFaults = faulty.injectedFaults.count
+        return outcome
+    }
+}
+
+extension History {
+    /// The contents implied by the acknowledged operations only.
+    var finalStateOfAcknowledged: [[UInt8]: [UInt8]] {
+        var state = initial
+        for entry in entries where entry.acknowledged { entry.operation.apply(to: &state) }
+        return state
+    }
+
+    /// Whether an operation that was issued but not acknowledged wrote `key`.
+    func hasUnacknowledgedWrite(to key: [UInt8]) -> Bool {
+        entries.contains { !$0.acknowledged && $0.operation.writes.contains { $0.key == key } }
+    }
+}
