@@ -18,6 +18,14 @@ struct CrashPropertyTests {
         let base = testSeed()
         let simulation = CrashSimulation(.init(model: model))
         var crashesInRecovery = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer {
+            let seconds = Double((clock.now - start).components.attoseconds) / 1e18
+                + Double((clock.now - start).components.seconds)
+            print("crash cycles [\(model)]: \(Self.cycles) in \(String(format: "%.2f", seconds)) s = "
+                + "\(Int(Double(Self.cycles) / max(seconds, 1e-9))) cycles/s (seed \(base))")
+        }
         for cycle in 0..<Self.cycles {
             let outcome = simulation.run(seed: base &+ UInt64(cycle))
             if outcome.crashedDuringRecovery { crashesInRecovery += 1 }
