@@ -85,7 +85,7 @@ public struct CrashSimulation: Sendable {
             return outcome
         }
         outcome.acknowledgedWrites = history.entries.filter(\.acknowledged).count
-        let durableBeforeCrash = fs.durableFiles()
+        let image = PreCrashImage(fs)
         var crashed = fs.crash(seed: crashSeed, model: configuration.model)
         if crashRecovery {
             // Crash again part-way through recovery: recovery must itself be crash-safe.
@@ -98,29 +98,30 @@ public struct CrashSimulation: Sendable {
                 crashed.disarmCrash()
             }
         }
-        outcome.violation = verify(crashed, history: history, durableBeforeCrash: durableBeforeCrash)
+        outcome.violation = verify(crashed, history: history, image: image)
         return outcome
     }
 
     /// Reopens the crashed file system and checks the database against the history.
-    func verify(_ fs: SimulatedFileSystem, history: History, durableBeforeCrash: [String: [UInt8]]) -> String? {
+    func verify(_ fs: SimulatedFileSystem, history: History, image: PreCrashImage) -> String? {
         let requirement: CrashOracle.Requirement = configuration.model == .processCrash ? .acknowledged : .synced
-        return verifyRecovery(fs, history: history, requirement: requirement, durableBeforeCrash: durableBeforeCrash)
+        return verifyRecovery(fs, history: history, requirement: requirement, image: image)
     }
 
     /// Reopens `fs` and checks the database against `history` under `requirement`.
     func verifyRecovery(
         _ fs: SimulatedFileSystem, history: History, requirement: CrashOracle.Requirement,
-        durableBeforeCrash: [String: [UInt8]] = [:]
+        image: PreCrashImage
     ) -> String? {
         let db: Database
         do {
             db = try Database(path: Self.directory, options: options(fs))
-        } catch LSMKVError.corruption(let file, let offset, _) where configuration.model == .powerLoss
-            && offset >= (durableBeforeCrash[file]?.count ?? 0)
+        } catch LSMKVError.corruption(let file, let offset, _)
+            where configuration.model == .powerLoss
+            && image.allowsRefusal(file: file, offset: offset, crashed: fs.snapshotFiles()[file] ?? [])
         {
-            // Garbage in data that was never synced, followed by a surviving later page: the engine may refuse
-            // to guess (it reports the damage) but only when the damage is past everything that was durable.
+            // Garbage in never-synced data followed by a later write that survived: the engine may refuse to
+            // guess which writes were acknowledged, and report the damage instead.
             return nil
         } catch {
             return "open after the crash failed: \(error)"

@@ -107,11 +107,10 @@ public struct FaultSimulation: Sendable {
                 }
             }
         }
-        let durable = sim.durableFiles()
+        let image = PreCrashImage(sim)
         let crashed = sim.crash(seed: seed &+ 17, model: model)
         outcome.violation = simulation.verifyRecovery(
-            crashed, history: history, requirement: model == .processCrash ? .acknowledged : .synced,
-            durableBeforeCrash: durable)
+            crashed, history: history, requirement: model == .processCrash ? .acknowledged : .synced, image: image)
         outcome.injectedFaults = faulty.injectedFaults.count
         return outcome
     }

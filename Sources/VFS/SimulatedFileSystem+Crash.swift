@@ -6,7 +6,7 @@ extension SimulatedState {
     enum SectorFate: CaseIterable {
         /// The new bytes reached the disk.
         case written
-        /// Nothing reached the disk: the old bytes stay, or the file ends before the sector.
+        /// Nothing reached the disk: the old durable bytes stay (zeros past the old end).
         case absent
         /// The sector reads as zeros.
         case zeroed
@@ -56,42 +56,64 @@ extension SimulatedState {
         return entries
     }
 
-    /// The durable bytes of `inode` with each unsynced write applied whole, torn or not at all, and each
-    /// unsynced truncate applied or not, in their original order.
+    /// The bytes of `inode` after a power loss.
+    ///
+    /// A disk persists whole sectors, not individual writes: two unsynced writes that share a sector share its
+    /// fate. So the unit of tearing is the file's sector. In every sector touched by an unsynced write or truncate,
+    /// the touched bytes together hold their new contents, their old durable contents (zeros past the old end),
+    /// zeros, or garbage; bytes no unsynced change touched keep their durable contents (a sync is never undone).
+    /// The file's size is its durable size, its size after any of the unsynced changes, or a sector boundary in
+    /// between (metadata is journaled separately, and writeback proceeds in stages). One third of the time the
+    /// file survives as written, one third of the time it is exactly its durable state, otherwise it is torn.
     static func powerLossContent(of inode: Inode, random: inout SplitMix64) -> [UInt8] {
-        var data = inode.durable
+        guard !inode.pending.isEmpty else { return inode.durable }
+        switch random.below(3) {
+        case 0: return inode.written
+        case 1: return inode.durable
+        default: break
+        }
+        var sizes = [inode.durable.count]
+        var size = inode.durable.count
+        var touched = [Bool](repeating: false, count: max(inode.written.count, inode.durable.count))
+        func touch(_ range: Range<Int>) {
+            if touched.count < range.upperBound { touched += [Bool](repeating: false, count: range.upperBound - touched.count) }
+            for i in range { touched[i] = true }
+        }
         for change in inode.pending {
             switch change {
-            case .truncate(let size, _):
-                if random.next() & 1 == 1 { resize(&data, to: size) }
+            case .truncate(let newSize, _):
+                touch(min(size, newSize)..<max(size, newSize))
+                size = newSize
             case .write(let offset, let bytes, _):
-                switch random.below(3) {
-                case 0: continue  // lost
-                case 1: overwrite(&data, at: offset, with: bytes[...])
-                default: tear(bytes, at: offset, into: &data, random: &random)
+                touch(offset..<(offset + bytes.count))
+                size = max(size, offset + bytes.count)
+            }
+            sizes.append(size)
+        }
+        let largest = sizes.max()!
+        var boundary = (inode.durable.count / sectorSize + 1) * sectorSize
+        while boundary < largest {
+            sizes.append(boundary)
+            boundary += sectorSize
+        }
+        let finalSize = sizes[random.below(sizes.count)]
+        var data = [UInt8](repeating: 0, count: finalSize)
+        for i in 0..<min(finalSize, inode.durable.count) { data[i] = inode.durable[i] }
+        var sector = 0
+        while sector * sectorSize < finalSize {
+            let range = (sector * sectorSize)..<min((sector + 1) * sectorSize, finalSize)
+            sector += 1
+            guard range.contains(where: { $0 < touched.count && touched[$0] }) else { continue }
+            let fate = SectorFate.allCases[random.below(SectorFate.allCases.count)]
+            for i in range where i < touched.count && touched[i] {
+                switch fate {
+                case .written: data[i] = i < inode.written.count ? inode.written[i] : 0
+                case .absent: data[i] = i < inode.durable.count ? inode.durable[i] : 0
+                case .zeroed: data[i] = 0
+                case .garbage: data[i] = UInt8(truncatingIfNeeded: random.next())
                 }
             }
         }
         return data
-    }
-
-    /// Applies `bytes` written at `offset` sector by sector (sectors aligned on file offsets), each sector's fate
-    /// drawn from `random`.
-    static func tear(_ bytes: [UInt8], at offset: Int, into data: inout [UInt8], random: inout SplitMix64) {
-        var start = offset
-        let end = offset + bytes.count
-        while start < end {
-            let sectorEnd = min(end, (start / sectorSize + 1) * sectorSize)
-            let piece = bytes[(start - offset)..<(sectorEnd - offset)]
-            switch SectorFate.allCases[random.below(SectorFate.allCases.count)] {
-            case .written: overwrite(&data, at: start, with: piece)
-            case .absent: break
-            case .zeroed: overwrite(&data, at: start, with: ArraySlice(repeating: 0, count: piece.count))
-            case .garbage:
-                let noise = (0..<piece.count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
-                overwrite(&data, at: start, with: noise[...])
-            }
-            start = sectorEnd
-        }
     }
 }
