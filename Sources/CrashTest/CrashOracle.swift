@@ -108,7 +108,9 @@ public struct CrashOracle: Sendable {
             if let got, !(everWritten[key]?.contains(got) ?? false) {
                 problems.append("key \(name) holds a value never written to it (\(Self.show(got)))")
             } else if want == nil, got != nil {
-                problems.append("key \(name) is present but was deleted before the last required operation (resurrected or reordered)")
+                problems.append(
+                    "key \(name) is present but was deleted before the last required operation (resurrected or reordered)"
+                )
             } else if got == nil {
                 problems.append("key \(name) is missing: an acknowledged write was lost")
             } else {
@@ -120,7 +122,8 @@ public struct CrashOracle: Sendable {
             }
         }
         if problems.isEmpty {
-            problems.append("the state matches no prefix of the history (a hole: a later write survived an earlier one)")
+            problems.append(
+                "the state matches no prefix of the history (a hole: a later write survived an earlier one)")
         }
         return ["required the first \(required) of \(history.entries.count) operations"] + problems
     }

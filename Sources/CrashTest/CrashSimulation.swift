@@ -35,7 +35,8 @@ public struct CrashSimulation: Sendable {
         public var violation: String?
 
         public var description: String {
-            let where_ = "crash after operation \(crashAfterOperations) of \(totalOperations)"
+            let where_ =
+                "crash after operation \(crashAfterOperations) of \(totalOperations)"
                 + (crashedDuringRecovery ? ", then again during recovery" : "")
             return "seed \(seed) model \(model): \(where_): " + (violation ?? "ok")
         }
@@ -54,7 +55,7 @@ public struct CrashSimulation: Sendable {
     /// Runs the cycle drawn from `seed`.
     public func run(seed: UInt64) -> Outcome {
         let workload = Workload.random(seed: seed, count: configuration.workloadLength, mix: configuration.mix)
-        var rng = SplitMixGenerator(seed: seed ^ 0x5eed_c0de)
+        var rng = SplitMix64(seed: seed ^ 0x5eed_c0de)
         let total = Self.countOperations(workload, configuration)
         let crashAfter = Int.random(in: 0..<max(total, 1), using: &rng)
         let crashRecovery = Int.random(in: 0..<100, using: &rng) < configuration.recoveryCrashPercent

@@ -1,3 +1,5 @@
+import VFS
+
 /// A random workload for crash tests: puts, deletes, batches and overwrites over a small key space (so keys are
 /// overwritten and deleted often), with flushes and reopens, each write synced or not.
 public struct Workload: Sendable, Equatable, Codable {
@@ -33,7 +35,7 @@ public struct Workload: Sendable, Equatable, Codable {
 
     /// Draws `count` steps from `mix`, deterministically from `seed`.
     public static func random(seed: UInt64, count: Int, mix: Mix = Mix()) -> Workload {
-        var rng = SplitMixGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         func key() -> [UInt8] { Array("key\(Int.random(in: 0..<mix.keySpace, using: &rng))".utf8) }
         func value() -> [UInt8] {
             let size = Int.random(in: mix.valueSizes, using: &rng)
@@ -60,20 +62,5 @@ public struct Workload: Sendable, Equatable, Codable {
             }
         }
         return Workload(steps: steps)
-    }
-}
-
-/// SplitMix64: small, fast, and fixed by its seed, so every crash test replays exactly.
-public struct SplitMixGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

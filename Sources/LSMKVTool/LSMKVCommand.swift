@@ -223,7 +223,8 @@ struct ByteCodec {
         var index = 0
         while index < digits.count {
             guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else {
-                throw LSMKVCommand.UsageError(message: "\(line.map { "stdin line \($0): " } ?? "")invalid hex '\(text)'")
+                throw LSMKVCommand.UsageError(
+                    message: "\(line.map { "stdin line \($0): " } ?? "")invalid hex '\(text)'")
             }
             bytes.append(high << 4 | low)
             index += 2

@@ -76,7 +76,9 @@ extension SimulatedState {
         var size = inode.durable.count
         var touched = [Bool](repeating: false, count: max(inode.written.count, inode.durable.count))
         func touch(_ range: Range<Int>) {
-            if touched.count < range.upperBound { touched += [Bool](repeating: false, count: range.upperBound - touched.count) }
+            if touched.count < range.upperBound {
+                touched += [Bool](repeating: false, count: range.upperBound - touched.count)
+            }
             for i in range { touched[i] = true }
         }
         for change in inode.pending {

@@ -1,20 +1,21 @@
 /// SplitMix64: a tiny, fast, seedable generator. Every random choice the simulated and fault-injecting file
-/// systems make comes from one of these, so the same seed always gives the same outcome.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// systems, the crash tests and the randomized tests make comes from one of these, so the same seed always gives
+/// the same outcome.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// Creates a generator whose whole sequence is fixed by `seed`.
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
     /// A generator for one item (a file, a rule) derived from a common seed, so the choices made for one item
     /// do not depend on how many other items drew numbers first.
-    init(seed: UInt64, stream: UInt64) {
+    public init(seed: UInt64, stream: UInt64) {
         var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
         state = mixer.next()
     }
 
     /// The next 64 random bits.
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -23,11 +24,16 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A number in `0..<bound`; `bound` must be positive.
-    mutating func below(_ bound: Int) -> Int {
+    public mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0, "empty range")
         return Int(next() % UInt64(bound))
     }
 
     /// A number in `0..<1` with 53 random bits.
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// `count` random bytes.
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+    }
 }

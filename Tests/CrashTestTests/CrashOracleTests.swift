@@ -7,7 +7,6 @@ private func k(_ s: String) -> [UInt8] { Array(s.utf8) }
 @Suite("CrashOracle")
 struct CrashOracleTests {
 
-
     /// put a=1 (synced), put b=2 (not synced), delete a (not synced), batch {c=3, d=4} in flight.
     static func sampleHistory() -> History {
         var h = History()
@@ -42,7 +41,9 @@ struct CrashOracleTests {
 
     @Test func rejectsAHole() {
         // b=2 lost while the later delete of a survived: no prefix produces {}... but {} with a deleted needs b.
-        let verdict = CrashOracle().check(Self.sampleHistory(), recovered: [k("c"): k("3"), k("d"): k("4"), k("b"): k("2"), k("a"): k("1")], requirement: .synced)
+        let verdict = CrashOracle().check(
+            Self.sampleHistory(), recovered: [k("c"): k("3"), k("d"): k("4"), k("b"): k("2"), k("a"): k("1")],
+            requirement: .synced)
         #expect(!verdict.isConsistent)
     }
 

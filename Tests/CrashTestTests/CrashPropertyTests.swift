@@ -1,7 +1,7 @@
 import CrashTest
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import VFS
 
 /// Randomized crash property tests: thousands of workloads crashed at a random file-system operation under each
@@ -21,10 +21,12 @@ struct CrashPropertyTests {
         let clock = ContinuousClock()
         let start = clock.now
         defer {
-            let seconds = Double((clock.now - start).components.attoseconds) / 1e18
+            let seconds =
+                Double((clock.now - start).components.attoseconds) / 1e18
                 + Double((clock.now - start).components.seconds)
-            print("crash cycles [\(model)]: \(Self.cycles) in \(String(format: "%.2f", seconds)) s = "
-                + "\(Int(Double(Self.cycles) / max(seconds, 1e-9))) cycles/s (seed \(base))")
+            print(
+                "crash cycles [\(model)]: \(Self.cycles) in \(String(format: "%.2f", seconds)) s = "
+                    + "\(Int(Double(Self.cycles) / max(seconds, 1e-9))) cycles/s (seed \(base))")
         }
         for cycle in 0..<Self.cycles {
             let outcome = simulation.run(seed: base &+ UInt64(cycle))

@@ -1,6 +1,6 @@
 import CrashTest
-import Testing
 import TestSupport
+import Testing
 import VFS
 
 /// The engine under disk failures: EIO and ENOSPC on every kind of file and operation, torn writes, failed
@@ -45,8 +45,10 @@ struct EngineFaultTests {
     }
 
     @Test func bitFlipsOnTableReadsAreReportedNeverReturnedAsData() throws {
-        let outcome = FaultSimulation(rules: try FaultRule.parse("read path=*.ldb p=0.5 -> bitflip"), model: .processCrash)
-            .run(seed: testSeed())
+        let outcome = FaultSimulation(
+            rules: try FaultRule.parse("read path=*.ldb p=0.5 -> bitflip"), model: .processCrash
+        )
+        .run(seed: testSeed())
         #expect(outcome.violation == nil, "\(outcome)")
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import VFS
 
 @testable import LSMKV
@@ -45,7 +45,9 @@ struct DatabaseTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = try Database(path: dir.path, options: Self.options(writeBuffer: 64 * 1024))
-        for i in 0..<5000 { try db.put(Array("key\(i)".utf8), [UInt8](repeating: UInt8(i % 256), count: 100), sync: false) }
+        for i in 0..<5000 {
+            try db.put(Array("key\(i)".utf8), [UInt8](repeating: UInt8(i % 256), count: 100), sync: false)
+        }
         try db.flush()
         for i in stride(from: 0, to: 5000, by: 3) { try db.delete(Array("key\(i)".utf8), sync: false) }
         try db.flush()

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import VFS
 
 @testable import LSMKV
@@ -110,7 +110,9 @@ struct WriteBatchTests {
         #expect(
             batch.representation == [0x02, 0x01, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 1, 0x6b, 1, 0x76, 0, 1, 0x64])
         #expect(
-            try batch.operations() == [.put(key: Array("k".utf8), value: Array("v".utf8)), .delete(key: Array("d".utf8))])
+            try batch.operations() == [
+                .put(key: Array("k".utf8), value: Array("v".utf8)), .delete(key: Array("d".utf8)),
+            ])
     }
 
     @Test func wrongCountAndBadTagsAreCorruption() {

@@ -1,8 +1,8 @@
 import Dispatch
-import Synchronization
 import Foundation
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 import VFS
 
 @testable import LSMKV
@@ -66,7 +66,8 @@ struct RecoveryTests {
         _ = try Self.makeDatabase(dir, count: 1)
         let current = Path.join(dir.path, "CURRENT")
         try Self.mutate(current) { $0.removeLast() }
-        #expect(throws: LSMKVError.corruption(file: current, offset: 15, reason: "CURRENT does not end with a newline")) {
+        #expect(throws: LSMKVError.corruption(file: current, offset: 15, reason: "CURRENT does not end with a newline"))
+        {
             try Database(path: dir.path)
         }
         try Data("MANIFEST-999999\n".utf8).write(to: URL(fileURLWithPath: current))

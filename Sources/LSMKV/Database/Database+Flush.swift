@@ -78,7 +78,6 @@ extension Database {
         }
     }
 
-
     /// Deletes files no longer needed: logs older than the MANIFEST's log number, older MANIFESTs, tables no
     /// version references, leftover temporary files. Called only after the edit that obsoleted them is durable.
     func deleteObsoleteFiles() {

@@ -101,10 +101,14 @@ extension Database {
             for record in log.records {
                 var (batch, operations) = try WriteBatch.decode(record.payload, file: logPath, offset: record.offset)
                 if PlantedBug.isActive(.tombstoneIgnoredOnRecovery) {
-                    operations = operations.map { if case .delete(let key) = $0 { .put(key: key, value: []) } else { $0 } }
+                    operations = operations.map {
+                        if case .delete(let key) = $0 { .put(key: key, value: []) } else { $0 }
+                    }
                 }
                 mem.apply(operations, sequence: batch.sequence)
-                if batch.count > 0 { lastSequence = max(lastSequence, batch.sequence + SequenceNumber(batch.count) - 1) }
+                if batch.count > 0 {
+                    lastSequence = max(lastSequence, batch.sequence + SequenceNumber(batch.count) - 1)
+                }
                 report.batchesReplayed += 1
                 if mem.approximateMemoryUsage >= options.writeBufferSize {
                     try flushRecovered(&mem, into: &edit, path: path, options: options, versions: versions)
@@ -114,7 +118,9 @@ extension Database {
             if PlantedBug.isActive(.tornTailIsFatal), case .tornTail(let offset, let reason) = ending {
                 ending = .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: 0)
             }
-            if PlantedBug.isActive(.midLogDamageTruncatedSilently), case .midLogDamage(let offset, let reason, _) = ending {
+            if PlantedBug.isActive(.midLogDamageTruncatedSilently),
+                case .midLogDamage(let offset, let reason, _) = ending
+            {
                 ending = .tornTail(offset: offset, reason: reason)
             }
             switch ending {
@@ -129,7 +135,9 @@ extension Database {
                             + "not a torn tail; open with logRecovery = .salvagePrefix to keep the records before it)")
                 }
                 report.droppedRegions.append(
-                    .init(file: logPath, offset: offset, reason: "\(reason); \(after) later records dropped", isTornTail: false))
+                    .init(
+                        file: logPath, offset: offset, reason: "\(reason); \(after) later records dropped",
+                        isTornTail: false))
             }
         }
         try flushRecovered(&mem, into: &edit, path: path, options: options, versions: versions)

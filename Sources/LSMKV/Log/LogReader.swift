@@ -52,7 +52,8 @@ struct LogReader {
         func damage(_ offset: Int, _ reason: String, scanFrom: Int) -> Result {
             let after = countReadableRecords(bytes, from: scanFrom)
             if after == 0 || containsZeroSector(bytes, from: offset, upTo: firstReadableOffset(bytes, from: scanFrom)) {
-                return Result(records: records, ending: .tornTail(offset: offset, reason: reason), validLength: validLength)
+                return Result(
+                    records: records, ending: .tornTail(offset: offset, reason: reason), validLength: validLength)
             }
             return Result(
                 records: records, ending: .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: after),
@@ -88,7 +89,8 @@ struct LogReader {
                     pendingStart = start
                 case .middle, .last:
                     guard let s = pendingStart else {
-                        return damage(start, "\(type == .middle ? "middle" : "last") fragment without a first", scanFrom: next)
+                        return damage(
+                            start, "\(type == .middle ? "middle" : "last") fragment without a first", scanFrom: next)
                     }
                     pending.append(contentsOf: bytes[payload])
                     if type == .last {
@@ -131,11 +133,13 @@ struct LogReader {
         guard let type = LogFormat.RecordType(rawValue: rawType), type != .zero else {
             return .damaged(reason: "unknown fragment type \(rawType)", next: payloadStart + length)
         }
-        let actual = CRC32C.checksum(bytes, range: payloadStart..<payloadStart + length, extending: LogFormat.typeChecksums[Int(rawType)])
+        let actual = CRC32C.checksum(
+            bytes, range: payloadStart..<payloadStart + length, extending: LogFormat.typeChecksums[Int(rawType)])
         if CRC32C.unmask(storedChecksum) != actual {
             return .damaged(reason: "checksum mismatch", next: payloadStart + length)
         }
-        return .fragment(type: type, payload: payloadStart..<payloadStart + length, start: position, next: payloadStart + length)
+        return .fragment(
+            type: type, payload: payloadStart..<payloadStart + length, start: position, next: payloadStart + length)
     }
 
     /// The number of intact fragments from `offset` on, resynchronising at block boundaries after damage.

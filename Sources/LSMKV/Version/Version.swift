@@ -52,7 +52,11 @@ struct Version: Sendable {
             var high = files.count
             while low < high {
                 let mid = (low + high) / 2
-                if Bytes.compare(InternalKey.userKey(files[mid].largest), userKey) < 0 { low = mid + 1 } else { high = mid }
+                if Bytes.compare(InternalKey.userKey(files[mid].largest), userKey) < 0 {
+                    low = mid + 1
+                } else {
+                    high = mid
+                }
             }
             if low < files.count && covers(files[low], userKey) { result.append(files[low]) }
         }

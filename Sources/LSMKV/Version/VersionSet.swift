@@ -112,7 +112,8 @@ final class VersionSet: Sendable {
             if let name = edit.comparatorName {
                 guard name == VersionSet.comparatorName else {
                     throw LSMKVError.notSupported(
-                        file: manifestPath, reason: "comparator \(name); only \(VersionSet.comparatorName) is supported")
+                        file: manifestPath, reason: "comparator \(name); only \(VersionSet.comparatorName) is supported"
+                    )
                 }
                 sawComparator = true
             }
@@ -127,7 +128,9 @@ final class VersionSet: Sendable {
         guard let nextFile, let logNumber, let lastSequence else {
             throw LSMKVError.corruption(
                 file: manifestPath, offset: log.validLength,
-                reason: "MANIFEST lacks \(nextFile == nil ? "next file number" : logNumber == nil ? "log number" : "last sequence")")
+                reason:
+                    "MANIFEST lacks \(nextFile == nil ? "next file number" : logNumber == nil ? "log number" : "last sequence")"
+            )
         }
         s.current = version
         s.nextFileNumber = max(nextFile, manifestNumber + 1, logNumber + 1)
@@ -195,7 +198,8 @@ final class VersionSet: Sendable {
                     for (level, key) in before.compactPointers.sorted(by: { $0.key < $1.key }) {
                         snapshot.compactPointers.append((level, key))
                     }
-                    let writer = try writeManifest(number: manifestNumber!, records: [snapshot.encode(), edit.encode()])
+                    let writer = try writeManifest(
+                        number: manifestNumber!, records: [snapshot.encode(), edit.encode()])
                     manifest = .open(writer)
                     try installCurrent(manifestNumber: manifestNumber!)
                 case .failed:
