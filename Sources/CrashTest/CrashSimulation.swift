@@ -172,27 +172,14 @@ public struct CrashSimulation: Sendable {
         let simulation = CrashSimulation(configuration)
         do {
             try fs.createDirectory(directory)
-            var db = try Database(path: directory, options: simulation.options(fs))
-            defer { try? db.close() }
-            for step in workload.steps {
-                switch step {
-                case .write(let operation, let sync):
-                    let index = history.issue(operation, sync: sync)
-                    try db.write(operation.writeBatch, sync: sync)
-                    history.acknowledge(index)
-                case .flush:
-                    try db.flush()
-                    history.markEverythingAcknowledgedDurable()
-                case .reopen:
-                    try db.close()
-                    history.markEverythingAcknowledgedDurable()
-                    db = try Database(path: directory, options: simulation.options(fs))
-                }
-            }
-            return nil
         } catch {
             return fs.hasCrashed ? nil : "\(error)"
         }
+        let runner = WorkloadRunner { try Database(path: directory, options: simulation.options(fs)) }
+        let result = runner.run(workload, history: &history) { _ in false }
+        try? result.database?.close()
+        guard let error = result.firstError, !fs.hasCrashed else { return nil }
+        return "\(error)"
     }
 
     /// Removes steps from a failing workload while some crash point still makes it fail (delta debugging).

@@ -53,38 +53,25 @@ public struct FaultSimulation: Sendable {
             outcome.violation = "setup failed: \(error)"
             return outcome
         }
-        var db: Database?
-        defer { try? db?.close() }
-        do {
-            db = try Database(path: CrashSimulation.directory, options: simulation.options(faulty))
-        } catch {
-            outcome.firstError = "open: \(error)"
+        let runner = WorkloadRunner {
+            try Database(path: CrashSimulation.directory, options: simulation.options(faulty))
         }
-        stepLoop: for step in workload.steps {
-            guard let open = db else { break }
-            do {
-                switch step {
-                case .write(let operation, let sync):
-                    let index = history.issue(operation, sync: sync)
-                    try open.write(operation.writeBatch, sync: sync)
-                    history.acknowledge(index)
-                case .flush:
-                    try open.flush()
-                    history.markEverythingAcknowledgedDurable()
-                case .reopen:
-                    db = nil
-                    try open.close()
-                    history.markEverythingAcknowledgedDurable()
-                    db = try Database(path: CrashSimulation.directory, options: simulation.options(faulty))
-                }
-            } catch let error as LSMKVError {
-                if outcome.firstError == nil { outcome.firstError = "\(error)" }
-                if case .readOnly = error { break stepLoop }
-                if case .closed = error { break stepLoop }
-            } catch {
-                outcome.violation = "a failure surfaced as \(type(of: error)), not LSMKVError: \(error)"
-                return outcome
+        var foreignError: (any Error)?
+        let result = runner.run(workload, history: &history) { error in
+            switch error {
+            case LSMKVError.readOnly, LSMKVError.closed: return false  // the database refuses writes: stop
+            case is LSMKVError: return true  // it may keep working after a failed operation: go on
+            default:
+                foreignError = error
+                return false
             }
+        }
+        let db = result.database
+        defer { try? db?.close() }
+        outcome.firstError = result.firstError.map { "\($0)" }
+        if let foreignError {
+            outcome.violation = "a failure surfaced as \(type(of: foreignError)), not LSMKVError: \(foreignError)"
+            return outcome
         }
         outcome.acknowledgedWrites = history.entries.filter(\.acknowledged).count
         // Reads of acknowledged data keep working while the database is (possibly) read-only.
