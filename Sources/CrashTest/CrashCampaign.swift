@@ -164,7 +164,7 @@ public final class CrashCampaign: Sendable {
     /// Kills the worker when its delay runs out (or, for a crash point, after a generous timeout) and reaps it.
     private func waitForDeath(_ pid: Int32, crash: CrashSpec) -> ProcessTermination {
         let start = ProcessControl.monotonicNanoseconds
-        let limit: UInt64 = crash.kind == .kill ? UInt64(crash.killAfterMilliseconds ?? 0) * 1_000_000 : 120_000_000_000
+        let limit = crash.killAfterMilliseconds.map { UInt64($0) * 1_000_000 } ?? 120_000_000_000
         while true {
             if let termination = ProcessControl.poll(pid) { return termination }
             let elapsed = ProcessControl.monotonicNanoseconds - start

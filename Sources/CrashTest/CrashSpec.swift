@@ -13,7 +13,7 @@ public struct CrashSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    /// For `.kill`: the delay after spawning.
+    /// For `.kill`: the delay after spawning; for `.openPoint`: the fallback kill when open does not reach the hit.
     public var killAfterMilliseconds: Int?
     /// For `.point` and `.openPoint`.
     public var point: CrashPoint?
@@ -28,7 +28,10 @@ public struct CrashSpec: Sendable, Equatable, Codable, CustomStringConvertible {
         case .point(let point, let hits):
             return CrashSpec(kind: .point, point: point, hit: Int.random(in: hits, using: &rng))
         case .openPoint(let point, let hits):
-            return CrashSpec(kind: .openPoint, point: point, hit: Int.random(in: hits, using: &rng))
+            // When open does not reach the hit, the runner kills the worker soon after instead.
+            return CrashSpec(
+                kind: .openPoint, killAfterMilliseconds: Int.random(in: 20...100, using: &rng), point: point,
+                hit: Int.random(in: hits, using: &rng))
         }
     }
 

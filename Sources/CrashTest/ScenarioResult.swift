@@ -16,7 +16,7 @@ public struct ScenarioResult: Sendable, Codable {
     public var cycles = 0
     /// Cycles whose worker died by SIGKILL (from the runner or from itself at a crash point).
     public var crashes = 0
-    /// Crashes that happened while the worker was opening (recovering) the database.
+    /// Crashes before the worker's first write: while it started up or opened (recovered) the crashed database.
     public var crashesDuringRecovery = 0
     /// Reopens that the oracle judged.
     public var recoveriesVerified = 0

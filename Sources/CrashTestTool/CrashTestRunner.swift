@@ -153,7 +153,7 @@ enum CrashTestRunner {
         print("worker \(outcome.termination); \(outcome.history.entries.count) operations issued, "
             + "\(outcome.history.entries.filter(\.acknowledged).count) acknowledged")
         if let violation = outcome.violation {
-            print("VIOLATION reproduced: \(violation)\n(work directory kept: \(work))")
+            print("reproduced: \(violation)\n(work directory kept: \(work))")
             return 1
         }
         try? FileManager.default.removeItem(atPath: work)
