@@ -8,7 +8,9 @@ public enum CampaignReport {
 
     /// The summary table: one row per scenario, then a total.
     public static func table(_ results: [ScenarioResult]) -> String {
-        let header = ["scenario", "cycles", "crashes", "in recovery", "verified", "acked writes", "violations", "time", "result"]
+        let header = [
+            "scenario", "cycles", "crashes", "in recovery", "verified", "acked writes", "violations", "time", "result",
+        ]
         var rows: [[String]] = results.map { r in
             [
                 r.scenario, "\(r.cycles)", "\(r.crashes)", "\(r.crashesDuringRecovery)", "\(r.recoveriesVerified)",
@@ -44,7 +46,9 @@ public enum CampaignReport {
                 let expected = result.expectation == .violation ? " (expected by the scenario)" : ""
                 lines.append(
                     "\(result.scenario) cycle \(violation.cycle) [\(violation.crash)]\(expected): \(violation.message)")
-                if let kept = violation.keptAt { lines.append("    kept in \(kept); replay: crashtest replay \(kept)/replay.json") }
+                if let kept = violation.keptAt {
+                    lines.append("    kept in \(kept); replay: crashtest replay \(kept)/replay.json")
+                }
             }
         }
         return lines.joined(separator: "\n")

@@ -146,7 +146,8 @@ public final class CrashCampaign: Sendable {
                 "the worker died of signal \(signal) (a trap or crash in the engine, not a planned kill); its errors: "
                 + expected.errors.suffix(3).joined(separator: " | ")
         case .exited(let status) where status != CrashWorker.finished && status != CrashWorker.openFailed:
-            outcome.violation = "the worker failed with status \(status): " + expected.errors.suffix(3).joined(separator: " | ")
+            outcome.violation =
+                "the worker failed with status \(status): " + expected.errors.suffix(3).joined(separator: " | ")
         default: break
         }
         copyDirectory(directory, to: scratch + "/verify")

@@ -1,5 +1,5 @@
-import Synchronization
 import LSMKV
+import Synchronization
 import VFS
 
 /// The worker role of the `crashtest` executable: opens the database, runs the cycle's seeded workload and

@@ -44,8 +44,12 @@ public struct RecoveryCheck: Sendable {
             var expected = recovered
             expected[Self.marker] = Array("marker".utf8)
             let reread = Dictionary(uniqueKeysWithValues: try again.scan().map { ($0.key, $0.value) })
-            if reread[Self.marker] == nil { return (recovered, "a synced write made after recovery was lost at the next reopen") }
-            if reread != expected { return (recovered, "the database changed between two clean reopens after recovery") }
+            if reread[Self.marker] == nil {
+                return (recovered, "a synced write made after recovery was lost at the next reopen")
+            }
+            if reread != expected {
+                return (recovered, "the database changed between two clean reopens after recovery")
+            }
         } catch {
             return (recovered, "writing to the recovered database failed: \(error)")
         }

@@ -23,7 +23,9 @@ public struct Scenario: Sendable {
         case openPoint(CrashPoint, hits: ClosedRange<Int>)
 
         public var description: String {
-            func range(_ r: ClosedRange<Int>) -> String { r.count == 1 ? "\(r.lowerBound)" : "\(r.lowerBound)..\(r.upperBound)" }
+            func range(_ r: ClosedRange<Int>) -> String {
+                r.count == 1 ? "\(r.lowerBound)" : "\(r.lowerBound)..\(r.upperBound)"
+            }
             switch self {
             case .kill(let ms): return "kill \(range(ms))ms"
             case .point(let point, let hits): return "point \(point.rawValue) k=\(range(hits))"
@@ -150,7 +152,9 @@ extension Scenario {
     }
 
     private static func positive(_ text: String, _ what: String) throws(Problem) -> Int {
-        guard let value = Int(text), value > 0 else { throw Problem("\(what) needs a positive whole number, got \"\(text)\"") }
+        guard let value = Int(text), value > 0 else {
+            throw Problem("\(what) needs a positive whole number, got \"\(text)\"")
+        }
         return value
     }
 
@@ -163,7 +167,8 @@ extension Scenario {
             var digits = part
             if !unit.isEmpty, digits.hasSuffix(unit) { digits.removeLast(unit.count) }
             guard let value = Int(digits), value >= minimum else {
-                throw Problem("\(what) needs whole numbers >= \(minimum)\(unit.isEmpty ? "" : " (in \(unit))"), got \"\(text)\"")
+                throw Problem(
+                    "\(what) needs whole numbers >= \(minimum)\(unit.isEmpty ? "" : " (in \(unit))"), got \"\(text)\"")
             }
             return value
         }
@@ -199,7 +204,8 @@ extension Scenario {
             case "sync": mix.syncPercent = try percent()
             default:
                 throw Problem(
-                    "unknown workload setting \"\(key)\" (expected keys, values, steps, put, delete, batch, flush, sync)")
+                    "unknown workload setting \"\(key)\" (expected keys, values, steps, put, delete, batch, flush, sync)"
+                )
             }
         }
         let total = mix.putPercent + mix.deletePercent + mix.batchPercent + mix.flushPercent

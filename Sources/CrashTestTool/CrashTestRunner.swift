@@ -11,7 +11,9 @@ enum CrashTestRunner {
         func loadCatalog() -> ScenarioCatalog? {
             if let catalog { return catalog }
             guard let directory = ScenarioCatalog.locate(executable: executable) else {
-                printError("error: \(ScenarioCatalog.LoadError.notFound(searched: ["./FaultScenarios", "the package root above \(executable)"]))")
+                printError(
+                    "error: \(ScenarioCatalog.LoadError.notFound(searched: ["./FaultScenarios", "the package root above \(executable)"]))"
+                )
                 return nil
             }
             do {
@@ -66,8 +68,9 @@ enum CrashTestRunner {
         let campaign = CrashCampaign(executable: executable, workRoot: work, failuresDirectory: failures)
         let terminal = ProcessControl.standardOutputIsTerminal
         let budget = options.duration.map { UInt64($0 * 1e9) }
-        print("crashtest: \(selected.count) scenarios, seed \(seed)"
-            + (options.duration.map { ", about \(Int($0)) s" } ?? ""))
+        print(
+            "crashtest: \(selected.count) scenarios, seed \(seed)"
+                + (options.duration.map { ", about \(Int($0)) s" } ?? ""))
         let started = ProcessControl.monotonicNanoseconds
         var results: [ScenarioResult] = []
         for (position, scenario) in selected.enumerated() {
@@ -110,8 +113,9 @@ enum CrashTestRunner {
         }
         let minutes = Double(ProcessControl.monotonicNanoseconds - started) / 60e9
         let total = results.map(\.cycles).reduce(0, +)
-        print("\n\(total) kill-and-verify cycles in \(String(format: "%.1f", minutes * 60)) s "
-            + "(\(Int(Double(total) / max(minutes, 1e-9))) per minute); seed \(seed)")
+        print(
+            "\n\(total) kill-and-verify cycles in \(String(format: "%.1f", minutes * 60)) s "
+                + "(\(Int(Double(total) / max(minutes, 1e-9))) per minute); seed \(seed)")
         return results.allSatisfy(\.passed) ? 0 : 1
     }
 
@@ -141,17 +145,22 @@ enum CrashTestRunner {
         do {
             try FileManager.default.copyItem(atPath: kept + "/before", toPath: work + "/db")
         } catch {
-            printError("error: cannot copy \(kept)/before (the database the cycle started from): \(error.localizedDescription)")
+            printError(
+                "error: cannot copy \(kept)/before (the database the cycle started from): \(error.localizedDescription)"
+            )
             return 64
         }
-        print("replaying \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle): \(replay.crash), background work inline")
+        print(
+            "replaying \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle): \(replay.crash), background work inline"
+        )
         print("originally: \(replay.violation)")
         let campaign = CrashCampaign(executable: executable, workRoot: work, failuresDirectory: work + "/failures")
         let outcome = campaign.runCycle(
             scenario, directory: work + "/db", scratch: work, initial: initial, crash: replay.crash,
             seed: replay.workloadSeed, inline: true)
-        print("worker \(outcome.termination); \(outcome.history.entries.count) operations issued, "
-            + "\(outcome.history.entries.filter(\.acknowledged).count) acknowledged")
+        print(
+            "worker \(outcome.termination); \(outcome.history.entries.count) operations issued, "
+                + "\(outcome.history.entries.filter(\.acknowledged).count) acknowledged")
         if let violation = outcome.violation {
             print("reproduced: \(violation)\n(work directory kept: \(work))")
             return 1

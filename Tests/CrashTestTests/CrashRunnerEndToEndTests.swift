@@ -16,7 +16,9 @@ import Testing
         return nil
     }
 
-    @Test(.enabled(if: executable != nil, "the crashtest executable is not built next to the tests; run `swift build` first"))
+    @Test(
+        .enabled(
+            if: executable != nil, "the crashtest executable is not built next to the tests; run `swift build` first"))
     func shortCampaignWithRealWorkers() throws {
         let executable = try #require(Self.executable)
         let work = FileManager.default.temporaryDirectory.path + "/crashtest-e2e-\(ProcessControl.processID)"
