@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "LSMKV", targets: ["LSMKV"]),
         .library(name: "CrashTest", targets: ["CrashTest"]),
         .executable(name: "lsmkv", targets: ["LSMKVTool"]),
+        .executable(name: "crashtest", targets: ["CrashTestTool"]),
     ],
     targets: [
         // The only door to the disk: the FileSystem protocol and its implementations.
@@ -19,6 +20,8 @@ let package = Package(
         .target(name: "CrashTest", dependencies: ["VFS", "LSMKV"]),
         // `lsmkv`, the database command-line tool.
         .executableTarget(name: "LSMKVTool", dependencies: ["LSMKV", "VFS"]),
+        // `crashtest`, the crash-test runner; it re-executes itself as the worker process.
+        .executableTarget(name: "CrashTestTool", dependencies: ["CrashTest"]),
         // Seeded random numbers, temporary directories and other helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["VFS"], path: "Tests/TestSupport"),
         .testTarget(name: "VFSTests", dependencies: ["VFS", "TestSupport"]),

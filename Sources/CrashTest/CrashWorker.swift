@@ -1,0 +1,144 @@
+import LSMKV
+import Synchronization
+import VFS
+
+/// The worker role of the `crashtest` executable: opens the database, runs the cycle's seeded workload and
+/// records its history in the expected-state file, until the runner kills it (or it kills itself at a crash
+/// point, or the workload ends).
+///
+/// Exit statuses: 0 the workload ended; 2 the job is invalid (a tester bug); 10 the database could not be
+/// (re)opened (expected under injected faults, otherwise the runner's own reopen reports it); 11 the
+/// expected-state file could not be written.
+public enum CrashWorker {
+    /// The workload ended and the database was closed.
+    public static let finished: Int32 = 0
+    /// The job could not be understood.
+    public static let badJob: Int32 = 2
+    /// The database could not be opened.
+    public static let openFailed: Int32 = 10
+    /// The expected-state file could not be written.
+    public static let recordFailed: Int32 = 11
+
+    /// Counts hits of one crash point and kills the process at the chosen one.
+    private final class CrashTrigger: Sendable {
+        let point: CrashPoint?
+        let hit: Int
+        let armed = Atomic<Bool>(false)
+        let hits = Atomic<Int>(0)
+
+        init(point: CrashPoint?, hit: Int) {
+            self.point = point
+            self.hit = hit
+        }
+
+        func reached(_ reached: CrashPoint) {
+            guard reached == point, armed.load(ordering: .acquiring) else { return }
+            if hits.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue >= hit { ProcessControl.killSelf() }
+        }
+    }
+
+    /// Runs `job`; returns the process exit status.
+    public static func run(_ job: WorkerJob) -> Int32 {
+        let scenario: Scenario
+        do {
+            scenario = try Scenario.parse(job.scenarioSource, file: "job")
+        } catch {
+            return badJob
+        }
+        let recorder: ExpectedStateWriter
+        do {
+            recorder = try ExpectedStateWriter(path: job.expectedStatePath)
+        } catch {
+            return recordFailed
+        }
+        defer { recorder.close() }
+        var fileSystem: any FileSystem = PosixFileSystem()
+        var path = job.directory
+        var mirror: DurableMirror?
+        if scenario.model == .powerLoss {
+            do {
+                let created = try DurableMirror(realDirectory: job.directory)
+                mirror = created
+                fileSystem = created.fileSystem
+                path = created.simulatedDirectory
+            } catch {
+                recorder.error("loading the database into the simulated file system: \(error)")
+                return openFailed
+            }
+        }
+        if !scenario.faults.isEmpty {
+            fileSystem = FaultInjectingFileSystem(wrapping: fileSystem, rules: scenario.faults, seed: job.seed)
+        }
+        let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1)
+        var options = Options()
+        options.fileSystem = fileSystem
+        options.writeBufferSize = scenario.writeBufferSize
+        options.runsBackgroundWorkInline = job.inlineBackgroundWork
+        options.crashPointHook = { trigger.reached($0) }
+
+        // Recovery of the crashed database: an open-point crash fires here.
+        trigger.armed.store(job.crash.kind == .openPoint, ordering: .releasing)
+        func open() -> Database? {
+            for attempt in 1...3 {
+                do {
+                    return try Database(path: path, options: options)
+                } catch {
+                    recorder.error("open (attempt \(attempt)): \(error)")
+                }
+            }
+            return nil
+        }
+        guard var db = open() else { return openFailed }
+        trigger.armed.store(job.crash.kind == .point, ordering: .releasing)
+        _ = mirror  // kept alive for the whole run: it mirrors on every sync
+
+        let workload = Workload.random(seed: job.seed, count: scenario.steps, mix: scenario.mix)
+        var index = 0
+        do {
+            for step in workload.steps {
+                do {
+                    switch step {
+                    case .write(let operation, let sync):
+                        try recorder.issue(index, operation, sync: sync)
+                        index += 1
+                        try db.write(operation.writeBatch, sync: sync)
+                        try recorder.acknowledge(index - 1)
+                    case .flush:
+                        try db.flush()
+                        try recorder.durable()
+                    case .reopen:
+                        try db.close()
+                        try recorder.durable()
+                        guard let reopened = open() else { return openFailed }
+                        db = reopened
+                    }
+                } catch let error as LSMKVError {
+                    // An injected fault: the operation stays unacknowledged. Reopen rather than keep writing to
+                    // a database that may have turned read-only.
+                    recorder.error("\(step.name): \(error)")
+                    try? db.close()
+                    guard let reopened = open() else { return openFailed }
+                    db = reopened
+                }
+            }
+            try db.close()
+            try recorder.durable()
+        } catch let error as LSMKVError {
+            recorder.error("close: \(error)")
+        } catch {
+            return recordFailed
+        }
+        return finished
+    }
+}
+
+extension Workload.Step {
+    /// A word for error messages.
+    var name: String {
+        switch self {
+        case .write: return "write"
+        case .flush: return "flush"
+        case .reopen: return "reopen"
+        }
+    }
+}

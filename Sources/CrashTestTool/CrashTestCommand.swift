@@ -1,0 +1,118 @@
+import CrashTest
+import Foundation
+
+/// The parsed command line of `crashtest`.
+enum CrashTestCommand {
+    case runAll
+    case run(RunOptions)
+    case list
+    case replay(String)
+    case worker(String)
+    case help
+
+    /// Options of `crashtest run` (and of the bare `crashtest`).
+    struct RunOptions {
+        var scenarios: [String] = []
+        var seed: UInt64?
+        var duration: Double?
+        var cycles: Int?
+        var json: String?
+        var keepFailures = "./crashtest-failures"
+    }
+
+    /// A usage error: what is wrong, printed above the usage text; exit status 64.
+    struct UsageError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static let usage = """
+        OVERVIEW: Crash-test LSMKV with real processes: kill a worker mid-workload, reopen, verify.
+
+        USAGE: crashtest                      run every scenario in FaultScenarios/ for about 60 s in all
+               crashtest run [SCENARIO ...] [--seed N] [--duration SECONDS | --cycles N]
+                             [--json FILE] [--keep-failures DIR]
+               crashtest list                 list the scenarios and what they attack
+               crashtest replay FILE          rerun a kept failing cycle from its replay.json
+
+        ARGUMENTS:
+          SCENARIO                a scenario name from FaultScenarios/ or a path to a .scenario file
+                                  (default: every scenario)
+
+        OPTIONS:
+          --seed N                the campaign seed (default: random, printed)
+          --duration SECONDS      the time budget, split over the scenarios (each scenario's cycles: line is
+                                  an upper bound)
+          --cycles N              exactly N cycles per scenario (instead of each scenario's cycles: line)
+          --json FILE             also write the results as JSON to FILE
+          --keep-failures DIR     where violating cycles are kept (default: ./crashtest-failures)
+          -h, --help              show this help
+
+        EXIT STATUS: 0 every scenario met its expectation, 1 a violation (or a missing expected one),
+                     64 usage error.
+        """
+
+    /// Parses the arguments after the program name.
+    static func parse(_ arguments: [String]) throws(UsageError) -> CrashTestCommand {
+        guard let first = arguments.first else { return .runAll }
+        if arguments.contains("-h") || arguments.contains("--help") || first == "help" { return .help }
+        let rest = Array(arguments.dropFirst())
+        switch first {
+        case "__worker":
+            guard rest.count == 1 else { throw UsageError(description: "__worker takes one job file") }
+            return .worker(rest[0])
+        case "list":
+            guard rest.isEmpty else { throw UsageError(description: "list takes no arguments") }
+            return .list
+        case "replay":
+            guard rest.count == 1 else { throw UsageError(description: "replay takes one replay.json file") }
+            return .replay(rest[0])
+        case "run":
+            return .run(try parseRun(rest))
+        default:
+            throw UsageError(description: "unknown command \"\(first)\" (expected run, list or replay)")
+        }
+    }
+
+    private static func parseRun(_ arguments: [String]) throws(UsageError) -> RunOptions {
+        var options = RunOptions()
+        var index = 0
+        func value(_ option: String) throws(UsageError) -> String {
+            index += 1
+            guard index < arguments.count else { throw UsageError(description: "\(option) needs a value") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--seed":
+                let text = try value(argument)
+                guard let seed = UInt64(text) else {
+                    throw UsageError(description: "--seed needs a whole number >= 0, got \"\(text)\"")
+                }
+                options.seed = seed
+            case "--duration":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds > 0 else {
+                    throw UsageError(description: "--duration needs a positive number of seconds, got \"\(text)\"")
+                }
+                options.duration = seconds
+            case "--cycles":
+                let text = try value(argument)
+                guard let cycles = Int(text), cycles > 0 else {
+                    throw UsageError(description: "--cycles needs a positive whole number, got \"\(text)\"")
+                }
+                options.cycles = cycles
+            case "--json": options.json = try value(argument)
+            case "--keep-failures": options.keepFailures = try value(argument)
+            default:
+                if argument.hasPrefix("-") { throw UsageError(description: "unknown option \"\(argument)\"") }
+                options.scenarios.append(argument)
+            }
+            index += 1
+        }
+        if options.duration != nil && options.cycles != nil {
+            throw UsageError(description: "give --duration or --cycles, not both")
+        }
+        return options
+    }
+}

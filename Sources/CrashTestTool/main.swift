@@ -1,0 +1,36 @@
+import CrashTest
+import Foundation
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+let command: CrashTestCommand
+do {
+    command = try CrashTestCommand.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    printError("error: \(error)\n\n\(CrashTestCommand.usage)")
+    exit(64)
+}
+
+switch command {
+case .help:
+    print(CrashTestCommand.usage)
+case .worker(let jobPath):
+    guard let data = FileManager.default.contents(atPath: jobPath),
+        let job = try? JSONDecoder().decode(WorkerJob.self, from: data)
+    else {
+        printError("crashtest worker: cannot read the job \(jobPath)")
+        exit(CrashWorker.badJob)
+    }
+    exit(CrashWorker.run(job))
+case .list:
+    exit(CrashTestRunner.list())
+case .replay(let path):
+    exit(CrashTestRunner.replay(path))
+case .runAll:
+    exit(CrashTestRunner.run(CrashTestCommand.RunOptions(duration: 60)))
+case .run(let options):
+    exit(CrashTestRunner.run(options))
+}
