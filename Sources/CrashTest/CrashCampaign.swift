@@ -45,7 +45,7 @@ public final class CrashCampaign: Sendable {
         var initial: [[UInt8]: [UInt8]] = [:]
         for cycle in 0..<cycles {
             if cycle > 0, let deadline, ProcessControl.monotonicNanoseconds >= deadline { break }
-            var rng = SplitMixGenerator(seed: seed ^ (UInt64(cycle) &* 0x9E37_79B9_7F4A_7C15))
+            var rng = SplitMix64(seed: seed ^ (UInt64(cycle) &* 0x9E37_79B9_7F4A_7C15))
             let spec = CrashSpec.draw(from: scenario.crashes, using: &rng)
             let workloadSeed = rng.next()
             copyDirectory(database, to: work + "/before")

@@ -1,4 +1,5 @@
 import LSMKV
+import VFS
 
 /// The crash one cycle makes, drawn from one of its scenario's ``Scenario/CrashPlan``s.
 public struct CrashSpec: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -21,7 +22,7 @@ public struct CrashSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     public var hit: Int?
 
     /// A spec for the cycle: draws a plan, then its delay or hit number.
-    public static func draw(from plans: [Scenario.CrashPlan], using rng: inout SplitMixGenerator) -> CrashSpec {
+    public static func draw(from plans: [Scenario.CrashPlan], using rng: inout SplitMix64) -> CrashSpec {
         switch plans[Int.random(in: 0..<plans.count, using: &rng)] {
         case .kill(let ms):
             return CrashSpec(kind: .kill, killAfterMilliseconds: Int.random(in: ms, using: &rng))
