@@ -3,11 +3,17 @@
 # (-DLSMKV_PLANTED_BUGS), then for each bug runs the randomized crash property tests and the recovery tests with
 # that bug active and requires them to FAIL; with no bug active they must PASS.
 #
-# Usage: Scripts/mutation-check.sh [CYCLES]   (crash cycles per model per run; default 300)
+# It then runs the real-process crash runner (`crashtest`, every scenario in FaultScenarios/) against each planted
+# bug and reports which scenarios catch which bug.
+#
+# Usage: Scripts/mutation-check.sh [CYCLES] [CRASHTEST_SECONDS]
+#   CYCLES             in-process crash cycles per model per run (default 300)
+#   CRASHTEST_SECONDS  crashtest budget per planted bug (default 30; 0 skips the crashtest part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cycles="${1:-300}"
+crashtest_seconds="${2:-30}"
 scratch=".build-planted"
 filter='CrashPropertyTests|RecoveryTests'
 bugs=(
@@ -62,6 +68,41 @@ for bug in "${bugs[@]}"; do
     fi
 done
 echo
-echo "caught $caught of ${#bugs[@]} planted bugs; logs in $log_dir"
+echo "swift test: caught $caught of ${#bugs[@]} planted bugs; logs in $log_dir"
+
+# Scenarios whose result column is not "ok" in a crashtest summary table.
+failing_scenarios() {
+    awk '/^---/ { section++; next } section == 1 && $NF != "ok" { printf "%s ", $1 }' "$1"
+}
+
+crashtest_caught=0
+if [ "$crashtest_seconds" -gt 0 ]; then
+    crashtest="$scratch/debug/crashtest"
+    echo
+    echo "crashtest (${crashtest_seconds}s per bug, seed 7) — scenarios that caught each bug:"
+    if "$crashtest" run --duration "$crashtest_seconds" --seed 7 --keep-failures "$log_dir/failures-none" \
+        > "$log_dir/crashtest-none.log" 2>&1; then
+        printf '  %-36s passes\n' "(none: the real engine)"
+    else
+        printf '  %-36s FAILS: %s\n' "(none: the real engine)" "$(failing_scenarios "$log_dir/crashtest-none.log")"
+        failures=$((failures + 1))
+    fi
+    for bug in "${bugs[@]}"; do
+        set +e
+        LSMKV_PLANTED_BUG="$bug" "$crashtest" run --duration "$crashtest_seconds" --seed 7 \
+            --keep-failures "$log_dir/failures-$bug" > "$log_dir/crashtest-$bug.log" 2>&1
+        status=$?
+        set -e
+        if [ "$status" -ne 0 ]; then
+            printf '  %-36s caught by: %s\n' "$bug" "$(failing_scenarios "$log_dir/crashtest-$bug.log")"
+            crashtest_caught=$((crashtest_caught + 1))
+        else
+            printf '  %-36s MISSED\n' "$bug"
+        fi
+    done
+    echo "crashtest: caught $crashtest_caught of ${#bugs[@]} planted bugs"
+fi
+
+echo
 echo "$caught passed, $(( ${#bugs[@]} - caught + failures )) failed"
 [ "$failures" -eq 0 ] && [ "$caught" -eq "${#bugs[@]}" ]
