@@ -41,7 +41,8 @@ struct RecoveryTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let log = try Self.makeDatabase(dir, count: 50)
-        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300  // header, batch header, tag, key length, key, value length, value
+        // Log header, batch header, tag, key length, key, value length, value.
+        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300
         try Self.mutate(log) { $0[10 * recordSize + 40] ^= 0x10 }
         let error = #expect(throws: LSMKVError.self) { try Database(path: dir.path) }
         guard case .corruption(let file, let offset, let reason)? = error else {
