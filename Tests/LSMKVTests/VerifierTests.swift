@@ -1,0 +1,188 @@
+import Foundation
+import TestSupport
+import Testing
+import VFS
+
+@testable import LSMKV
+
+@Suite("Verifier")
+struct VerifierTests {
+    /// A database with several flushed level-0 tables and a live log holding the last writes (synced puts).
+    static func makeDatabase(_ dir: TemporaryDirectory) throws {
+        var options = Options()
+        options.writeBufferSize = 16 * 1024
+        options.runsBackgroundWorkInline = true
+        let db = try Database(path: dir.path, options: options)
+        for i in 0..<200 {
+            try db.put(Array("key\(10_000 + i)".utf8), [UInt8](repeating: UInt8(i % 200), count: 300))
+        }
+        try db.close()
+    }
+
+    static func names(_ dir: TemporaryDirectory, suffix: String) throws -> [String] {
+        try PosixFileSystem().listDirectory(dir.path).filter { $0.hasSuffix(suffix) }.sorted()
+    }
+
+    static func path(_ dir: TemporaryDirectory, _ name: String) -> String { Path.join(dir.path, name) }
+
+    static func mutate(_ path: String, _ body: (inout [UInt8]) -> Void) throws {
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        body(&bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The name of the MANIFEST CURRENT points at.
+    static func manifestName(_ dir: TemporaryDirectory) throws -> String {
+        String(try String(contentsOfFile: path(dir, "CURRENT"), encoding: .utf8).dropLast())
+    }
+
+    /// A fresh healthy database in its own directory.
+    static func fresh() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory("lsmkv-verify")
+        try makeDatabase(dir)
+        return dir
+    }
+
+    @Test func healthyDatabaseVerifies() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        #expect(try Self.names(dir, suffix: ".ldb").count >= 3)
+        #expect(try Self.names(dir, suffix: ".log").count == 1)
+        let report = Verifier.verify(path: dir.path)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.isHealthy)
+        #expect(report.tablesChecked >= 3)
+        #expect(report.blocksChecked >= report.tablesChecked)
+        #expect(report.entriesChecked > 0)
+        #expect(report.logRecordsChecked > 0)
+    }
+
+    @Test func flippedByteInDataBlockIsCorruptionNamingTableAndBlock() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let table = try Self.names(dir, suffix: ".ldb")[0]
+        try Self.mutate(Self.path(dir, table)) { $0[100] ^= 0x40 }
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        let problem = report.problems(.corruption).first { $0.file == table }
+        #expect(problem != nil, "\(report.problems)")
+        #expect(problem.flatMap(\.offset).map { $0 <= 100 } == true)
+        #expect(problem?.message.contains("checksum") == true)
+    }
+
+    @Test func truncatedTableIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let table = try Self.names(dir, suffix: ".ldb")[0]
+        try Self.mutate(Self.path(dir, table)) { $0.removeLast(30) }
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(report.problems(.corruption).contains { $0.file == table }, "\(report.problems)")
+    }
+
+    @Test func missingTableIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let table = try Self.names(dir, suffix: ".ldb")[1]
+        try FileManager.default.removeItem(atPath: Self.path(dir, table))
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(
+            report.problems(.corruption).contains { $0.file == table && $0.message.contains("missing") },
+            "\(report.problems)")
+    }
+
+    @Test func manifestCutMidRecordIsATornTailNote() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let manifest = try Self.manifestName(dir)
+        try Self.mutate(Self.path(dir, manifest)) { $0.removeLast(5) }
+        let report = Verifier.verify(path: dir.path)
+        #expect(report.isHealthy, "\(report.problems)")
+        #expect(report.problems(.note).contains { $0.file == manifest && $0.offset != nil })
+    }
+
+    @Test func tornLogTailIsANote() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let log = try Self.names(dir, suffix: ".log")[0]
+        try Self.mutate(Self.path(dir, log)) { $0.removeLast(100) }
+        let report = Verifier.verify(path: dir.path)
+        #expect(report.isHealthy, "\(report.problems)")
+        let note = report.problems(.note).first { $0.file == log }
+        #expect(note?.offset != nil, "\(report.problems)")
+    }
+
+    @Test func damageInTheMiddleOfALogIsCorruptionNamingOffset() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let log = try Self.names(dir, suffix: ".log")[0]
+        let recordSize = 7 + 12 + 1 + 1 + 8 + 2 + 300  // header, batch header, tag, key length, key, value length, value
+        var size = 0
+        try Self.mutate(Self.path(dir, log)) {
+            size = $0.count
+            $0[recordSize + 40] ^= 0x10
+        }
+        #expect(size > 4 * recordSize)
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        let problem = report.problems(.corruption).first { $0.file == log }
+        #expect(problem?.offset == recordSize, "\(report.problems)")
+    }
+
+    @Test func currentWithoutNewlineIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let manifest = try Self.manifestName(dir)
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: Self.path(dir, "CURRENT")))
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(report.problems(.corruption).contains { $0.file == "CURRENT" && $0.message.contains("newline") })
+    }
+
+    @Test func currentNamingAMissingManifestIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        try Data("MANIFEST-999999\n".utf8).write(to: URL(fileURLWithPath: Self.path(dir, "CURRENT")))
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(
+            report.problems(.corruption).contains { $0.file == "CURRENT" && $0.message.contains("MANIFEST-999999") })
+    }
+
+    @Test func orphanTableIsAWarning() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let table = try Self.names(dir, suffix: ".ldb")[0]
+        try FileManager.default.copyItem(atPath: Self.path(dir, table), toPath: Self.path(dir, "000999.ldb"))
+        let report = Verifier.verify(path: dir.path)
+        #expect(report.isHealthy)
+        #expect(report.problems == [report.problems(.warning).first { $0.file == "000999.ldb" }].compactMap { $0 })
+    }
+
+    /// Every name, size and content hash in the directory.
+    static func snapshot(_ dir: TemporaryDirectory) throws -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for name in try PosixFileSystem().listDirectory(dir.path) {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path(dir, name))))
+            result[name] = bytes  // the whole contents: stronger than a size plus hash
+        }
+        return result
+    }
+
+    @Test func verifyIsReadOnly() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        try? FileManager.default.removeItem(atPath: Self.path(dir, "LOCK"))
+        // Damage too, so every checking path runs.
+        let log = try Self.names(dir, suffix: ".log")[0]
+        try Self.mutate(Self.path(dir, log)) { $0.removeLast(100) }
+        try FileManager.default.copyItem(
+            atPath: Self.path(dir, try Self.names(dir, suffix: ".ldb")[0]), toPath: Self.path(dir, "000999.ldb"))
+        let before = try Self.snapshot(dir)
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.problems.isEmpty)
+        #expect(try Self.snapshot(dir) == before)
+        #expect(!FileManager.default.fileExists(atPath: Self.path(dir, "LOCK")))
+    }
+}
