@@ -186,3 +186,39 @@ struct VerifierTests {
         #expect(!FileManager.default.fileExists(atPath: Self.path(dir, "LOCK")))
     }
 }
+
+extension VerifierTests {
+    /// Clears every filter's bits (keeping the probe counts) and rewrites the block's checksum, so only the
+    /// Bloom-filter check can notice.
+    @Test func filterMissingKeysIsCorruption() throws {
+        let dir = try VerifierTests.fresh()
+        defer { dir.remove() }
+        let table = try VerifierTests.names(dir, suffix: ".ldb")[0]
+        let path = VerifierTests.path(dir, table)
+        let fileSystem = PosixFileSystem()
+        let file = try fileSystem.openReadable(path)
+        let reader = try TableReader.open(file: file, fileSize: try file.size())
+        let filter = try #require(reader.filter)
+        file.close()
+        try VerifierTests.mutate(path) { bytes in
+            var contents = filter.contents
+            let n = contents.count
+            let arrayOffset = Int(decodeFixed32(contents, at: n - 5))
+            var at = arrayOffset
+            while at + 8 <= n - 1 {
+                let start = Int(decodeFixed32(contents, at: at))
+                let limit = Int(decodeFixed32(contents, at: at + 4))
+                if limit - start >= 2 { for i in start..<(limit - 1) { contents[i] = 0 } }
+                at += 4
+            }
+            bytes.replaceSubrange(filter.fileOffset..<(filter.fileOffset + n), with: contents)
+            let crc = CRC32C.checksum(bytes, range: filter.fileOffset..<(filter.fileOffset + n + 1))
+            storeFixed32(CRC32C.mask(crc), into: &bytes, at: filter.fileOffset + n + 1)
+        }
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(
+            report.problems(.corruption).contains { $0.file == table && $0.message.contains("Bloom filter") },
+            "\(report.problems)")
+    }
+}
