@@ -117,7 +117,8 @@ struct VerifierTests {
         let dir = try Self.fresh()
         defer { dir.remove() }
         let log = try Self.names(dir, suffix: ".log")[0]
-        let recordSize = 7 + 12 + 1 + 1 + 8 + 2 + 300  // header, batch header, tag, key length, key, value length, value
+        // Header, batch header, tag, key length, key, value length, value.
+        let recordSize = 7 + 12 + 1 + 1 + 8 + 2 + 300
         var size = 0
         try Self.mutate(Self.path(dir, log)) {
             size = $0.count
@@ -220,5 +221,97 @@ extension VerifierTests {
         #expect(
             report.problems(.corruption).contains { $0.file == table && $0.message.contains("Bloom filter") },
             "\(report.problems)")
+    }
+}
+
+extension VerifierTests {
+    /// Appends `records` to the file at `path` in log format (as a MANIFEST or write-ahead log).
+    static func appendRecords(_ path: String, _ records: [[UInt8]]) throws {
+        let fileSystem = PosixFileSystem()
+        let size = try fileSystem.fileSize(path)
+        let writer = LogWriter(file: try fileSystem.openWritable(path), existingSize: size)
+        for record in records { try writer.addRecord(record) }
+        try writer.sync()
+        try writer.close()
+    }
+
+    /// Two level-0 tables whose key ranges overlap ([a, z] and [b, y]).
+    static func makeOverlappingTables(_ dir: TemporaryDirectory) throws {
+        let db = try Database(path: dir.path)
+        try db.put(Array("a".utf8), Array("1".utf8))
+        try db.put(Array("z".utf8), Array("1".utf8))
+        try db.flush()
+        try db.put(Array("b".utf8), Array("2".utf8))
+        try db.put(Array("y".utf8), Array("2".utf8))
+        try db.flush()
+        try db.close()
+    }
+
+    @Test func overlappingTablesInLevelOneAreCorruption() throws {
+        let dir = TemporaryDirectory("lsmkv-verify")
+        defer { dir.remove() }
+        try Self.makeOverlappingTables(dir)
+        #expect(Verifier.verify(path: dir.path).problems.isEmpty)
+        let manifest = try Self.manifestName(dir)
+        let files = Verifier.verify(path: dir.path).tablesChecked
+        #expect(files == 2)
+        // Move both level-0 tables to level 1, as a broken compaction might.
+        var edit = VersionEdit()
+        let fileSystem = PosixFileSystem()
+        for name in try Self.names(dir, suffix: ".ldb") {
+            guard case .table(let number)? = FileNames.parse(name) else { continue }
+            let file = try fileSystem.openReadable(Self.path(dir, name))
+            let size = try file.size()
+            let iterator = try TableReader.open(file: file, fileSize: size).makeIterator()
+            try iterator.seekToFirst()
+            let smallest = iterator.key
+            var largest = smallest
+            while iterator.isValid {
+                largest = iterator.key
+                try iterator.next()
+            }
+            file.close()
+            edit.deleteFile(level: 0, number: number)
+            edit.addFile(level: 1, FileMetadata(number: number, size: size, smallest: smallest, largest: largest))
+        }
+        try Self.appendRecords(Self.path(dir, manifest), [edit.encode()])
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(
+            report.problems(.corruption).contains { $0.file == manifest && $0.message.contains("overlap") },
+            "\(report.problems)")
+    }
+
+    @Test func entrySequenceAboveLastSequenceIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        var edit = VersionEdit()
+        edit.lastSequence = 5
+        try Self.appendRecords(Self.path(dir, try Self.manifestName(dir)), [edit.encode()])
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(report.problems(.corruption).contains { $0.message.contains("above the MANIFEST's last sequence") })
+    }
+
+    @Test func logRecordThatIsNoWriteBatchIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let log = try Self.names(dir, suffix: ".log")[0]
+        let before = try PosixFileSystem().fileSize(Self.path(dir, log))
+        try Self.appendRecords(Self.path(dir, log), [[1, 2, 3]])
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        let problem = report.problems(.corruption).first { $0.file == log }
+        #expect(problem?.offset == before, "\(report.problems)")
+    }
+
+    @Test func damageInTheMiddleOfTheManifestIsCorruption() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let manifest = try Self.manifestName(dir)
+        try Self.mutate(Self.path(dir, manifest)) { $0[20] ^= 0x01 }
+        let report = Verifier.verify(path: dir.path)
+        #expect(!report.isHealthy)
+        #expect(report.problems(.corruption).contains { $0.file == manifest && $0.offset == 0 }, "\(report.problems)")
     }
 }
