@@ -10,6 +10,10 @@ enum DumpCommand {
             let text = try FileDump.dump(path: path, forceHex: invocation.hex)
             FileHandle.standardOutput.write(Data(text.utf8))
             return 0
+        } catch let failure as FileDump.Failure {
+            FileHandle.standardOutput.write(Data(failure.partialOutput.utf8))
+            FileHandle.standardError.write(Data("lsmkv: \(path) does not decode: \(failure)\n".utf8))
+            return 1
         } catch {
             FileHandle.standardError.write(Data("lsmkv: \(path) does not decode: \(error)\n".utf8))
             return 1

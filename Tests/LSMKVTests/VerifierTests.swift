@@ -315,3 +315,28 @@ extension VerifierTests {
         #expect(report.problems(.corruption).contains { $0.file == manifest && $0.offset == 0 }, "\(report.problems)")
     }
 }
+
+extension VerifierTests {
+    @Test func dumpDecodesEveryKindOfFile() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let log = try FileDump.dump(path: Self.path(dir, try Self.names(dir, suffix: ".log")[0]))
+        #expect(log.contains("record @0:") && log.contains("put key1") && log.contains("end: clean"))
+        let table = try FileDump.dump(path: Self.path(dir, try Self.names(dir, suffix: ".ldb")[0]))
+        #expect(table.contains("footer: metaindex @") && table.contains("data block @0 size"))
+        #expect(table.contains("key10000 seq=1 type=put value 300 bytes"))
+        let manifest = try FileDump.dump(path: Self.path(dir, try Self.manifestName(dir)), forceHex: true)
+        #expect(manifest.contains("comparator leveldb.BytewiseComparator") && manifest.contains("add file level 0"))
+        #expect(manifest.contains("0x6b6579"))  // "key" in hex
+    }
+
+    @Test func dumpOfADamagedTableFailsWithThePartialOutput() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let table = Self.path(dir, try Self.names(dir, suffix: ".ldb")[0])
+        try Self.mutate(table) { $0[100] ^= 0x40 }
+        let failure = try #require(throws: FileDump.Failure.self) { try FileDump.dump(path: table) }
+        #expect(failure.partialOutput.contains("footer: metaindex @"))
+        #expect(failure.description.contains("checksum mismatch"))
+    }
+}

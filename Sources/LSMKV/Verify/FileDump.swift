@@ -2,13 +2,24 @@ import VFS
 
 /// Decodes one database file for a person: a log, a table or a MANIFEST, chosen by the file's name.
 public enum FileDump {
+    /// A file that decoded only up to a point: what was decoded before the error, and the error.
+    public struct Failure: Error, CustomStringConvertible {
+        /// The text decoded before the error.
+        public var partialOutput: String
+        /// Why decoding stopped (usually ``LSMKVError/corruption(file:offset:reason:)``).
+        public var error: any Error
+
+        /// The underlying error's description.
+        public var description: String { "\(error)" }
+    }
+
     /// The decoded contents of `path` as text, one item per line.
     /// - Parameters:
     ///   - path: A `.log`, `.ldb`/`.sst` or `MANIFEST-*` file.
     ///   - forceHex: Print every key and value in hex; otherwise printable ASCII is printed as text.
     ///   - fileSystem: The file system to read through (read-only).
-    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` when the file does not decode,
-    ///   ``LSMKVError/invalidArgument(_:)`` for a name that is none of the three kinds, ``LSMKVError/io(_:)``.
+    /// - Throws: ``Failure`` (with the text decoded so far) when the file does not decode;
+    ///   ``LSMKVError/invalidArgument(_:)`` for a name that is none of the three kinds; ``LSMKVError/io(_:)``.
     public static func dump(path: String, forceHex: Bool = false, fileSystem: any FileSystem = PosixFileSystem())
         throws -> String
     {
@@ -18,13 +29,21 @@ public enum FileDump {
             defer { file.close() }
             return try file.read(at: 0, count: try file.size())
         }
-        switch FileNames.parse(name) {
-        case .log?: return try dumpLog(bytes, path: path, hex: forceHex)
-        case .manifest?: return try dumpManifest(bytes, path: path, hex: forceHex)
-        case .table?: return try dumpTable(path: path, fileSystem: fileSystem, hex: forceHex)
-        default:
-            throw LSMKVError.invalidArgument("\(name) is not a .log, .ldb, .sst or MANIFEST-* file")
+        var out = ""
+        do {
+            switch FileNames.parse(name) {
+            case .log?: try dumpLog(bytes, path: path, hex: forceHex, into: &out)
+            case .manifest?: try dumpManifest(bytes, path: path, hex: forceHex, into: &out)
+            case .table?: try dumpTable(path: path, fileSystem: fileSystem, hex: forceHex, into: &out)
+            default:
+                throw LSMKVError.invalidArgument("\(name) is not a .log, .ldb, .sst or MANIFEST-* file")
+            }
+        } catch LSMKVError.invalidArgument(let message) {
+            throw LSMKVError.invalidArgument(message)
+        } catch {
+            throw Failure(partialOutput: out, error: error)
         }
+        return out
     }
 
     static func text(_ bytes: [UInt8], _ hex: Bool) -> String { Verifier.printable(bytes, forceHex: hex) }
@@ -35,8 +54,8 @@ public enum FileDump {
     }
 
     /// Every record with its offset, and each WriteBatch's sequence, count and operations.
-    static func dumpLog(_ bytes: [UInt8], path: String, hex: Bool) throws -> String {
-        var out = "log \(Verifier.displayName(path)): \(bytes.count) bytes\n"
+    static func dumpLog(_ bytes: [UInt8], path: String, hex: Bool, into out: inout String) throws {
+        out += "log \(Verifier.displayName(path)): \(bytes.count) bytes\n"
         let log = LogReader.read(bytes, file: path)
         for record in log.records {
             let (batch, operations) = try WriteBatch.decode(record.payload, file: path, offset: record.offset)
@@ -58,12 +77,11 @@ public enum FileDump {
             throw LSMKVError.corruption(
                 file: path, offset: offset, reason: "\(reason), followed by \(after) readable records")
         }
-        return out
     }
 
     /// Each VersionEdit's fields.
-    static func dumpManifest(_ bytes: [UInt8], path: String, hex: Bool) throws -> String {
-        var out = "manifest \(Verifier.displayName(path)): \(bytes.count) bytes\n"
+    static func dumpManifest(_ bytes: [UInt8], path: String, hex: Bool, into out: inout String) throws {
+        out += "manifest \(Verifier.displayName(path)): \(bytes.count) bytes\n"
         let log = LogReader.read(bytes, file: path)
         for record in log.records {
             let edit = try VersionEdit.decode(record.payload, file: path, offset: record.offset)
@@ -87,17 +105,16 @@ public enum FileDump {
             throw LSMKVError.corruption(
                 file: path, offset: offset, reason: "\(reason), followed by \(after) readable records")
         }
-        return out
     }
 
     /// The footer's handles, the index entries, and every data block with its entries.
-    static func dumpTable(path: String, fileSystem: any FileSystem, hex: Bool) throws -> String {
+    static func dumpTable(path: String, fileSystem: any FileSystem, hex: Bool, into out: inout String) throws {
         let file = try LSMKVError.wrappingIO { try fileSystem.openReadable(path) }
         defer { file.close() }
         let size = try LSMKVError.wrappingIO { try file.size() }
         let table = try TableReader.open(file: file, fileSize: size)
         let footer = table.footer
-        var out = "table \(Verifier.displayName(path)): \(size) bytes\n"
+        out += "table \(Verifier.displayName(path)): \(size) bytes\n"
         out += "footer: metaindex @\(footer.metaindexHandle.offset) size \(footer.metaindexHandle.size), "
         out += "index @\(footer.indexHandle.offset) size \(footer.indexHandle.size)\n"
         if let filter = table.filter { out += "filter block @\(filter.fileOffset) size \(filter.contents.count)\n" }
@@ -119,6 +136,5 @@ public enum FileDump {
                 try block.next()
             }
         }
-        return out
     }
 }

@@ -130,7 +130,7 @@ extension Verifier {
             try iterator.seekToFirst()
             while iterator.isValid {
                 let key = iterator.key
-                let at = Int(handle.offset)
+                let at = iterator.valueFileOffset  // inside the entry: its value starts here
                 report.entriesChecked += 1
                 if first == nil { first = key }
                 if let previous, InternalKey.compare(previous, key) >= 0 {
