@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 import VFS
@@ -338,5 +339,45 @@ extension VerifierTests {
         let failure = try #require(throws: FileDump.Failure.self) { try FileDump.dump(path: table) }
         #expect(failure.partialOutput.contains("footer: metaindex @"))
         #expect(failure.description.contains("checksum mismatch"))
+    }
+}
+
+/// A file system that reads through ``PosixFileSystem`` and records (and refuses) every call that could change
+/// the disk.
+final class WriteRefusingFileSystem: FileSystem {
+    struct Refused: Error {}
+
+    private let inner = PosixFileSystem()
+    let refused = Mutex<[String]>([])
+
+    private func refuse(_ what: String) -> Refused {
+        refused.withLock { $0.append(what) }
+        return Refused()
+    }
+
+    func openReadable(_ path: String) throws -> any ReadableFile { try inner.openReadable(path) }
+    func createWritable(_ path: String) throws -> any WritableFile { throw refuse("create \(path)") }
+    func openWritable(_ path: String) throws -> any WritableFile { throw refuse("open-writable \(path)") }
+    func fileSize(_ path: String) throws -> Int { try inner.fileSize(path) }
+    func fileExists(_ path: String) -> Bool { inner.fileExists(path) }
+    func remove(_ path: String) throws { throw refuse("remove \(path)") }
+    func rename(_ source: String, to destination: String) throws { throw refuse("rename \(source)") }
+    func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
+    func createDirectory(_ path: String) throws { throw refuse("mkdir \(path)") }
+    func syncDirectory(_ path: String) throws { throw refuse("syncdir \(path)") }
+    func lockFile(_ path: String) throws -> any FileLock { throw refuse("lock \(path)") }
+}
+
+extension VerifierTests {
+    @Test func verifyMakesNoMutatingFileSystemCall() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        let table = try Self.names(dir, suffix: ".ldb")[0]
+        try Self.mutate(Self.path(dir, table)) { $0[100] ^= 0x40 }
+        let fileSystem = WriteRefusingFileSystem()
+        let report = Verifier.verify(path: dir.path, fileSystem: fileSystem)
+        #expect(!report.isHealthy)
+        #expect(report.tablesChecked >= 3)
+        #expect(fileSystem.refused.withLock { $0 } == [])
     }
 }
