@@ -381,3 +381,16 @@ extension VerifierTests {
         #expect(fileSystem.refused.withLock { $0 } == [])
     }
 }
+
+extension VerifierTests {
+    @Test func jsonReportRoundTripsAndSaysWhetherHealthy() throws {
+        let dir = try Self.fresh()
+        defer { dir.remove() }
+        try FileManager.default.removeItem(atPath: Self.path(dir, try Self.names(dir, suffix: ".ldb")[0]))
+        let report = Verifier.verify(path: dir.path)
+        let json = try JSONEncoder().encode(report)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["isHealthy"] as? Bool == false)
+        #expect(try JSONDecoder().decode(VerificationReport.self, from: json) == report)
+    }
+}

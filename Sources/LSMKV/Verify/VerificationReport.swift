@@ -65,4 +65,32 @@ public struct VerificationReport: Sendable, Codable, Equatable {
             + "\(problems(.corruption).count) corruptions, \(problems(.warning).count) warnings, "
             + "\(problems(.note).count) notes — \(isHealthy ? "healthy" : "DAMAGED")"
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case isHealthy, problems, tablesChecked, blocksChecked, entriesChecked, logRecordsChecked
+        case manifestRecordsChecked
+    }
+
+    /// Decodes a report; `isHealthy` is recomputed from the problems.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        problems = try c.decode([Problem].self, forKey: .problems)
+        tablesChecked = try c.decode(Int.self, forKey: .tablesChecked)
+        blocksChecked = try c.decode(Int.self, forKey: .blocksChecked)
+        entriesChecked = try c.decode(Int.self, forKey: .entriesChecked)
+        logRecordsChecked = try c.decode(Int.self, forKey: .logRecordsChecked)
+        manifestRecordsChecked = try c.decode(Int.self, forKey: .manifestRecordsChecked)
+    }
+
+    /// Encodes every field and, for readers of the JSON, `isHealthy`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(isHealthy, forKey: .isHealthy)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(tablesChecked, forKey: .tablesChecked)
+        try c.encode(blocksChecked, forKey: .blocksChecked)
+        try c.encode(entriesChecked, forKey: .entriesChecked)
+        try c.encode(logRecordsChecked, forKey: .logRecordsChecked)
+        try c.encode(manifestRecordsChecked, forKey: .manifestRecordsChecked)
+    }
 }

@@ -59,12 +59,14 @@ extension Verifier {
             return
         }
         var blockNumber = 0
+        var previousIndexKey: [UInt8]?
         let blocksBefore = report.blocksChecked
         while index.isValid {
             let indexKey = index.key
             checkDataBlock(
-                table: table, index: index, indexKey: indexKey, blockNumber: blockNumber, manifest: manifest,
-                first: &first, previous: &previous)
+                table: table, index: index, indexKey: indexKey, previousIndexKey: previousIndexKey,
+                blockNumber: blockNumber, manifest: manifest, first: &first, previous: &previous)
+            previousIndexKey = indexKey
             blockNumber += 1
             do {
                 try index.next()
@@ -95,7 +97,8 @@ extension Verifier {
 
     /// Reads one data block and checks its entries, continuing the table-wide key order in `previous`.
     private mutating func checkDataBlock(
-        table: TableReader, index: BlockIterator, indexKey: [UInt8], blockNumber: Int, manifest: VerifiedManifest,
+        table: TableReader, index: BlockIterator, indexKey: [UInt8], previousIndexKey: [UInt8]?, blockNumber: Int,
+        manifest: VerifiedManifest,
         first: inout [UInt8]?, previous: inout [UInt8]?
     ) {
         let path = table.path
@@ -126,6 +129,7 @@ extension Verifier {
         report.blocksChecked += 1
         let iterator = block.makeIterator()
         var lastInBlock: [UInt8]?
+        var firstInBlock: [UInt8]?
         do {
             try iterator.seekToFirst()
             while iterator.isValid {
@@ -133,6 +137,7 @@ extension Verifier {
                 let at = iterator.valueFileOffset  // inside the entry: its value starts here
                 report.entriesChecked += 1
                 if first == nil { first = key }
+                if firstInBlock == nil { firstInBlock = key }
                 if let previous, InternalKey.compare(previous, key) >= 0 {
                     add(
                         path, at, .corruption,
@@ -164,6 +169,12 @@ extension Verifier {
             }
         } catch {
             add(error, file: path, context: "data block \(blockNumber)")
+        }
+        if let firstInBlock, let previousIndexKey, InternalKey.compare(firstInBlock, previousIndexKey) <= 0 {
+            add(
+                path, Int(handle.offset), .corruption,
+                "data block \(blockNumber)'s first key \(Self.describeKey(firstInBlock)) does not sort after the "
+                    + "previous index separator \(Self.describeKey(previousIndexKey))")
         }
         if let lastInBlock, InternalKey.compare(lastInBlock, indexKey) > 0 {
             add(
