@@ -52,6 +52,8 @@ extension Verifier {
             }
         }
         guard let nextFile, let logNumber, let lastSequence else {
+            // After mid-file damage (reported above) the missing fields are a consequence, not a second problem.
+            if case .midLogDamage = log.ending { return nil }
             add(name, log.validLength, .corruption, "MANIFEST lacks its next file number, log number or last sequence")
             return nil
         }
