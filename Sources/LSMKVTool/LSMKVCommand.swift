@@ -17,6 +17,8 @@ enum LSMKVCommand {
           load                   Read KEY<TAB>VALUE lines from stdin and write them in batches;
                                  a line "-KEY" deletes KEY.
           flush                  Write the MemTable to a level-0 table.
+          verify [--json]        Check every file of the database read-only; exit 1 when damaged.
+          dump FILE              Decode a .log, .ldb/.sst or MANIFEST-* file (--hex forces hex).
 
         OPTIONS:
           --db DIR               The database directory (default ./.lsm_data). May come before or after COMMAND.
@@ -139,6 +141,8 @@ enum LSMKVCommand {
             let db = try openDatabase(invocation)
             try db.flush()
             try db.close()
+        case "verify": return try VerifyCommand.run(invocation)
+        case "dump": return try DumpCommand.run(invocation)
         default:
             throw UsageError(message: "unknown command '\(command)'")
         }
