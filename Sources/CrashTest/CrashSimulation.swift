@@ -134,6 +134,7 @@ public struct CrashSimulation: Sendable {
         } catch {
             return "reading the recovered database failed: \(error)"
         }
+        if let problem = RecoveryCheck.integrityProblem(path: Self.directory, fileSystem: fs) { return problem }
         let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
         guard verdict.isConsistent else { return verdict.description }
         // The recovered database must take new writes that survive the next reopen (a torn tail was truncated or

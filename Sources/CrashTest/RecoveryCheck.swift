@@ -33,6 +33,9 @@ public struct RecoveryCheck: Sendable {
         } catch {
             return (nil, "the crashed database did not open (or could not be read): \(error)")
         }
+        if let problem = Self.integrityProblem(path: directory, fileSystem: options.fileSystem) {
+            return (recovered, problem)
+        }
         let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
         guard verdict.isConsistent else { return (recovered, verdict.description) }
         do {
@@ -54,5 +57,15 @@ public struct RecoveryCheck: Sendable {
             return (recovered, "writing to the recovered database failed: \(error)")
         }
         return (recovered, nil)
+    }
+
+    /// Runs the read-only integrity check (`lsmkv verify`) on a recovered database: nil when it finds no
+    /// corruption, else the first problems it names.
+    public static func integrityProblem(path: String, fileSystem: any FileSystem) -> String? {
+        let report = Verifier.verify(path: path, fileSystem: fileSystem)
+        guard !report.isHealthy else { return nil }
+        let corruptions = report.problems.filter { $0.severity == .corruption }.prefix(3)
+        return "the integrity check after recovery found corruption: "
+            + corruptions.map(\.description).joined(separator: "; ")
     }
 }
