@@ -17,6 +17,10 @@ enum LSMKVCommand {
           load                   Read KEY<TAB>VALUE lines from stdin and write them in batches;
                                  a line "-KEY" deletes KEY.
           flush                  Write the MemTable to a level-0 table.
+          bench [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--sync] [--json]
+                                 db_bench's workloads (fillseq, fillrandom, overwrite, readrandom, readmissing,
+                                 readseq, seekrandom, deleterandom, fillsync, fillbatch); release builds only.
+                                 `lsmkv bench --help` lists them. The database at --db is deleted first.
 
         OPTIONS:
           --db DIR               The database directory (default ./.lsm_data). May come before or after COMMAND.
@@ -76,7 +80,7 @@ enum LSMKVCommand {
             return usageError("\(error)")
         }
         if invocation.help {
-            print(usage)
+            print(invocation.command == "bench" ? BenchCommand.usage : usage)
             return 0
         }
         guard let command = invocation.command else { return usageError("missing command") }
@@ -135,6 +139,7 @@ enum LSMKVCommand {
         case "load":
             guard args.isEmpty else { throw UsageError(message: "load reads its input from stdin") }
             return try load(invocation, codec)
+        case "bench": return try BenchCommand.run(invocation)
         case "flush":
             let db = try openDatabase(invocation)
             try db.flush()
