@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["VFS"], path: "Tests/TestSupport"),
         .testTarget(name: "VFSTests", dependencies: ["VFS", "TestSupport"]),
         .testTarget(name: "LSMKVTests", dependencies: ["LSMKV", "VFS", "TestSupport"]),
+        // `lsmkv bench` flag parsing and key generation (the benchmark itself needs a release build).
+        .testTarget(name: "BenchTests", dependencies: ["LSMKVTool"]),
         .testTarget(name: "CrashTestTests", dependencies: ["CrashTest", "LSMKV", "VFS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

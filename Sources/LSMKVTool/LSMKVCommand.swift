@@ -19,6 +19,11 @@ enum LSMKVCommand {
           flush                  Write the MemTable to a level-0 table.
           verify [--json]        Check every file of the database read-only; exit 1 when damaged.
           dump FILE              Decode a .log, .ldb/.sst or MANIFEST-* file (--hex forces hex).
+          bench [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--sync] [--json]
+                                 db_bench's workloads (fillseq, fillrandom, overwrite, readrandom, readmissing,
+                                 readseq, seekrandom, deleterandom, fillsync, fillbatch); release builds only.
+                                 `lsmkv bench --help` lists them. Without --db it uses a scratch directory;
+                                 it only ever deletes a directory that an earlier bench created.
 
         OPTIONS:
           --db DIR               The database directory (default ./.lsm_data). May come before or after COMMAND.
@@ -34,6 +39,8 @@ enum LSMKVCommand {
 
     struct Invocation {
         var directory = "./.lsm_data"
+        /// Whether `--db` was given (bench uses a scratch directory of its own otherwise).
+        var directoryGiven = false
         var hex = false
         var sync = true
         var command: String?
@@ -50,6 +57,7 @@ enum LSMKVCommand {
             case "--db":
                 guard index + 1 < arguments.count else { throw UsageError(message: "--db needs a directory") }
                 invocation.directory = arguments[index + 1]
+                invocation.directoryGiven = true
                 index += 1
             case "--hex": invocation.hex = true
             case "--no-sync": invocation.sync = false
@@ -57,6 +65,7 @@ enum LSMKVCommand {
             default:
                 if argument.hasPrefix("--db=") {
                     invocation.directory = String(argument.dropFirst(5))
+                    invocation.directoryGiven = true
                 } else if invocation.command == nil && !argument.hasPrefix("-") {
                     invocation.command = argument
                 } else {
@@ -78,7 +87,7 @@ enum LSMKVCommand {
             return usageError("\(error)")
         }
         if invocation.help {
-            print(usage)
+            print(invocation.command == "bench" ? BenchCommand.usage : usage)
             return 0
         }
         guard let command = invocation.command else { return usageError("missing command") }
@@ -137,6 +146,7 @@ enum LSMKVCommand {
         case "load":
             guard args.isEmpty else { throw UsageError(message: "load reads its input from stdin") }
             return try load(invocation, codec)
+        case "bench": return try BenchCommand.run(invocation)
         case "flush":
             let db = try openDatabase(invocation)
             try db.flush()

@@ -1,0 +1,430 @@
+import Foundation
+import LSMKV
+
+/// `lsmkv bench`: LevelDB's `db_bench` workloads against LSMKV, with the same names, key format and output lines.
+///
+/// Keys are db_bench's 16-byte zero-padded decimals (`%016d`); values are `value_size` deterministic bytes
+/// (`'a' + (k + i) % 26`, the same pattern `Scripts/peers/peer_bench.c` writes for LevelDB, RocksDB and SQLite).
+/// Random keys come from a SplitMix64 generator seeded with 301 (db_bench's seed), also shared with the C harness.
+///
+/// Bytes written are the process's `wchar` from `/proc/self/io` (every byte passed to `write`/`pwrite`, so log,
+/// table and MANIFEST bytes; not the device's view of them), with the directory size growth printed beside it.
+enum BenchCommand {
+    static let usage = """
+        USAGE: lsmkv bench [--db DIR] [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--reads=N]
+                           [--sync] [--use_existing_db] [--json]
+
+          --benchmarks=LIST      Comma-separated, run in order (default fillseq,fillrandom,overwrite,readrandom,
+                                 readmissing,readseq,seekrandom,deleterandom,fillsync,fillbatch):
+                                   fillseq      N writes in key order into a fresh database
+                                   fillrandom   N writes in random key order into a fresh database
+                                   overwrite    N writes in random key order into the existing database
+                                   fillsync     N/100 random writes, each synced, into a fresh database
+                                   fillbatch    N sequential writes in batches of 1000 into a fresh database
+                                   readrandom   N gets of random keys in [0, N) (existing after fillseq)
+                                   readmissing  N gets of keys that are never present
+                                   readseq      one iterator, N next() calls
+                                   seekrandom   N times: makeIterator(from: random key), one next()
+                                   deleterandom N deletes of random keys
+          --num=N                Operations per benchmark (default 1000000).
+          --reads=N              Operations for the read benchmarks (default --num).
+          --value_size=BYTES     Value size (default 100).
+          --sync                 Sync every write (fillsync always does).
+          --use_existing_db      Keep the database at --db instead of deleting it first (fill* still start fresh).
+          --json                 Print one JSON object per benchmark instead of db_bench lines.
+        Requires a release build (swift build -c release).
+        """
+
+    /// The parsed `bench` flags.
+    struct Configuration {
+        var benchmarks = [
+            "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
+            "deleterandom", "fillsync", "fillbatch",
+        ]
+        var num = 1_000_000
+        var reads: Int?
+        var valueSize = 100
+        var sync = false
+        var useExistingDatabase = false
+        var json = false
+    }
+
+    /// Runs `lsmkv bench`; returns the exit status.
+    static func run(_ invocation: LSMKVCommand.Invocation) throws -> Int32 {
+        #if DEBUG
+            FileHandle.standardError.write(
+                Data("lsmkv: bench refuses to measure a debug build; run `swift build -c release`\n".utf8))
+            return 64
+        #else
+            let configuration = try parse(invocation.arguments)
+            let directory =
+                invocation.directoryGiven
+                ? invocation.directory : NSTemporaryDirectory() + "lsmkv-bench-\(getuid())"
+            var runner = BenchRunner(directory: directory, configuration: configuration)
+            try runner.runAll()
+            return 0
+        #endif
+    }
+
+    /// Parses `--name=value` and `--name value` flags.
+    static func parse(_ arguments: [String]) throws -> Configuration {
+        var configuration = Configuration()
+        var index = 0
+        func number(_ name: String, _ text: String) throws -> Int {
+            guard let n = Int(text), n >= 0 else {
+                throw LSMKVCommand.UsageError(message: "--\(name) takes a non-negative number\n\n\(usage)")
+            }
+            return n
+        }
+        while index < arguments.count {
+            var name = arguments[index]
+            var value: String?
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            func requireValue() throws -> String {
+                if let value { return value }
+                guard index + 1 < arguments.count else {
+                    throw LSMKVCommand.UsageError(message: "\(name) needs a value\n\n\(usage)")
+                }
+                index += 1
+                return arguments[index]
+            }
+            switch name {
+            case "--benchmarks":
+                configuration.benchmarks = try requireValue().split(separator: ",").map(String.init)
+            case "--num": configuration.num = try number("num", try requireValue())
+            case "--reads": configuration.reads = try number("reads", try requireValue())
+            case "--value_size": configuration.valueSize = try number("value_size", try requireValue())
+            case "--sync": configuration.sync = value.map { $0 != "0" && $0 != "false" } ?? true
+            case "--use_existing_db":
+                configuration.useExistingDatabase = value.map { $0 != "0" && $0 != "false" } ?? true
+            case "--json": configuration.json = true
+            default: throw LSMKVCommand.UsageError(message: "unknown bench option \(arguments[index])\n\n\(usage)")
+            }
+            index += 1
+        }
+        for benchmark in configuration.benchmarks where !BenchRunner.known.contains(benchmark) {
+            throw LSMKVCommand.UsageError(message: "unknown benchmark '\(benchmark)'\n\n\(usage)")
+        }
+        return configuration
+    }
+}
+
+/// SplitMix64: the deterministic key generator shared with `Scripts/peers/peer_bench.c`.
+struct SplitMix64 {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in `0..<bound` (modulo bias is irrelevant here and identical in the C harness).
+    mutating func uniform(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
+}
+
+/// Runs the benchmarks of one `lsmkv bench` invocation against one database directory.
+struct BenchRunner {
+    static let known: Set<String> = [
+        "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
+        "deleterandom", "fillsync", "fillbatch",
+    ]
+    static let keySize = 16
+    static let batchSize = 1000
+
+    let directory: String
+    let configuration: BenchCommand.Configuration
+    var database: Database?
+    /// Per-operation latencies in nanoseconds, allocated once for the largest benchmark.
+    var samples: [UInt64]
+    var key: [UInt8]
+    var value: [UInt8]
+    var totalUserBytes = 0
+    var totalWrittenBytes = 0
+    /// The directory size once the current benchmark's database is open (after a `fresh_db` deletion).
+    var sizeBaseline = 0
+
+    init(directory: String, configuration: BenchCommand.Configuration) {
+        self.directory = directory
+        self.configuration = configuration
+        samples = [UInt64](repeating: 0, count: max(configuration.num, configuration.reads ?? 0, 1))
+        key = [UInt8](repeating: UInt8(ascii: "0"), count: Self.keySize)
+        value = [UInt8](repeating: 0, count: configuration.valueSize)
+    }
+
+    /// Runs every configured benchmark and prints the write-amplification summary.
+    mutating func runAll() throws {
+        if !configuration.useExistingDatabase { try removeBenchDirectory() }
+        if !configuration.json {
+            print("LSMKV:       release build")
+            print("Keys:        \(Self.keySize) bytes each")
+            print("Values:      \(configuration.valueSize) bytes each (no compression)")
+            print("Entries:     \(configuration.num)")
+            print("Sync:        \(configuration.sync ? "every write" : "off (fillsync syncs)")")
+            print("------------------------------------------------")
+        }
+        for benchmark in configuration.benchmarks { try run(benchmark) }
+        try database?.close()
+        database = nil
+        if !configuration.json {
+            let amplification = totalUserBytes > 0 ? Double(totalWrittenBytes) / Double(totalUserBytes) : 0
+            print(
+                "bytes written: \(totalWrittenBytes) (write() bytes, /proc/self/io wchar) for "
+                    + "\(totalUserBytes) bytes of keys+values written; write amplification "
+                    + String(format: "%.2f", amplification)
+                    + "; database size \(Self.directorySize(directory)) bytes")
+        }
+    }
+
+    /// The file that marks a directory as a bench database, which bench may delete.
+    static let marker = "LSMKV-BENCH"
+
+    /// Deletes the bench database like db_bench's `fresh_db`, but only a directory that is absent, empty, or marked
+    /// as bench's own: a user's database given by mistake with `--db` is never destroyed.
+    func removeBenchDirectory() throws {
+        let fileManager = FileManager.default
+        guard let entries = try? fileManager.contentsOfDirectory(atPath: directory), !entries.isEmpty else {
+            return
+        }
+        guard entries.contains(Self.marker) else {
+            throw LSMKVCommand.UsageError(
+                message: "bench deletes its database before fill benchmarks, and \(directory) holds files bench did "
+                    + "not create; point --db at a new directory, or omit --db")
+        }
+        try fileManager.removeItem(atPath: directory)
+    }
+
+    /// Opens the database, deleting it first when `fresh` (db_bench's `fresh_db`).
+    mutating func open(fresh: Bool, sync: Bool) throws -> Database {
+        if fresh {
+            try database?.close()
+            database = nil
+            try removeBenchDirectory()
+        }
+        if let database {
+            sizeBaseline = Self.directorySize(directory)
+            return database
+        }
+        var options = Options()
+        options.syncWrites = sync
+        let opened = try Database(path: directory, options: options)
+        _ = FileManager.default.createFile(atPath: directory + "/" + Self.marker, contents: nil)
+        database = opened
+        sizeBaseline = Self.directorySize(directory)
+        return opened
+    }
+
+    /// Writes db_bench's `%016d` rendering of `k` into `key`.
+    mutating func setKey(_ k: Int) {
+        var n = k
+        key.withUnsafeMutableBufferPointer { buffer in
+            var index = Self.keySize - 1
+            while index >= 0 {
+                buffer[index] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                index -= 1
+            }
+        }
+    }
+
+    /// Fills `value` with the deterministic pattern for key number `k`.
+    mutating func setValue(_ k: Int) {
+        let size = value.count
+        value.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<size { buffer[i] = UInt8(ascii: "a") + UInt8((k + i) % 26) }
+        }
+    }
+
+    @inline(__always) static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    /// Bytes this process has passed to `write`-family system calls so far.
+    static func writtenBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+            return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
+
+    /// The sum of the sizes of the regular files in `path`.
+    static func directorySize(_ path: String) -> Int {
+        let manager = FileManager.default
+        guard let names = try? manager.contentsOfDirectory(atPath: path) else { return 0 }
+        var total = 0
+        for name in names {
+            if let attributes = try? manager.attributesOfItem(atPath: path + "/" + name),
+                let size = attributes[.size] as? NSNumber
+            {
+                total += size.intValue
+            }
+        }
+        return total
+    }
+
+    /// Runs one benchmark and prints its line.
+    mutating func run(_ name: String) throws {
+        let num = configuration.num
+        let reads = configuration.reads ?? num
+        var random = SplitMix64(state: 301)
+        var operations = 0
+        var bytes = 0
+        var found = 0
+        var message = ""
+        let writtenBefore = Self.writtenBytes()
+        let isWrite = name.hasPrefix("fill") || name == "overwrite" || name == "deleterandom"
+        let start: UInt64
+        switch name {
+        case "fillseq", "fillrandom", "overwrite", "fillsync":
+            let sync = name == "fillsync" || configuration.sync
+            let count = name == "fillsync" ? max(num / 100, 1) : num
+            let db = try open(fresh: name != "overwrite", sync: sync)
+            start = Self.now()
+            for i in 0..<count {
+                let k = name == "fillseq" ? i : random.uniform(num)
+                setKey(k)
+                setValue(k)
+                let t0 = Self.now()
+                try db.put(key, value, sync: sync)
+                samples[i] = Self.now() &- t0
+            }
+            operations = count
+            bytes = count * (Self.keySize + configuration.valueSize)
+        case "fillbatch":
+            let db = try open(fresh: true, sync: configuration.sync)
+            start = Self.now()
+            var batch = WriteBatch()
+            var batches = 0
+            var i = 0
+            while i < num {
+                batch.clear()
+                let t0 = Self.now()
+                for k in i..<min(i + Self.batchSize, num) {
+                    setKey(k)
+                    setValue(k)
+                    batch.put(key, value)
+                }
+                try db.write(batch, sync: configuration.sync)
+                samples[batches] = Self.now() &- t0
+                batches += 1
+                i += Self.batchSize
+            }
+            operations = num
+            bytes = num * (Self.keySize + configuration.valueSize)
+            message = "(latency per batch of \(Self.batchSize))"
+            try report(name, start: start, operations: operations, samples: batches, bytes: bytes, message: message)
+            account(isWrite: true, bytes: bytes, writtenBefore: writtenBefore)
+            return
+        case "readrandom", "readmissing":
+            let db = try open(fresh: false, sync: configuration.sync)
+            start = Self.now()
+            var missingKey = [UInt8](repeating: 0, count: Self.keySize + 1)
+            missingKey[Self.keySize] = UInt8(ascii: ".")
+            for i in 0..<reads {
+                let k = random.uniform(num)
+                setKey(k)
+                let t0 = Self.now()
+                let result: [UInt8]?
+                if name == "readmissing" {
+                    missingKey.replaceSubrange(0..<Self.keySize, with: key)
+                    result = try db.get(missingKey)
+                } else {
+                    result = try db.get(key)
+                }
+                samples[i] = Self.now() &- t0
+                if result != nil { found += 1 }
+            }
+            operations = reads
+            message = "(\(found) of \(reads) found)"
+        case "readseq":
+            let db = try open(fresh: false, sync: configuration.sync)
+            start = Self.now()
+            let iterator = try db.makeIterator()
+            var t0 = Self.now()
+            while operations < reads, let entry = try iterator.next() {
+                let t1 = Self.now()
+                samples[operations] = t1 &- t0
+                t0 = t1
+                bytes += entry.key.count + entry.value.count
+                operations += 1
+            }
+        case "seekrandom":
+            let db = try open(fresh: false, sync: configuration.sync)
+            start = Self.now()
+            for i in 0..<reads {
+                setKey(random.uniform(num))
+                let t0 = Self.now()
+                let iterator = try db.makeIterator(from: key)
+                if let entry = try iterator.next(), entry.key == key { found += 1 }
+                samples[i] = Self.now() &- t0
+            }
+            operations = reads
+            message = "(\(found) of \(reads) found)"
+        case "deleterandom":
+            let db = try open(fresh: false, sync: configuration.sync)
+            start = Self.now()
+            for i in 0..<num {
+                setKey(random.uniform(num))
+                let t0 = Self.now()
+                try db.delete(key, sync: configuration.sync)
+                samples[i] = Self.now() &- t0
+            }
+            operations = num
+            bytes = num * Self.keySize
+        default:
+            throw LSMKVCommand.UsageError(message: "unknown benchmark '\(name)'")
+        }
+        try report(name, start: start, operations: operations, samples: operations, bytes: bytes, message: message)
+        account(isWrite: isWrite, bytes: bytes, writtenBefore: writtenBefore)
+    }
+
+    /// Adds a write benchmark's user bytes and written bytes to the totals.
+    mutating func account(isWrite: Bool, bytes: Int, writtenBefore: Int) {
+        let written = Self.writtenBytes() - writtenBefore
+        totalWrittenBytes += written
+        if isWrite { totalUserBytes += bytes }
+        if !configuration.json {
+            print(
+                "  bytes written: \(written) (wchar); directory growth \(Self.directorySize(directory) - sizeBaseline)")
+        }
+    }
+
+    /// Prints db_bench's line and the latency percentiles (or one JSON object).
+    mutating func report(
+        _ name: String, start: UInt64, operations: Int, samples count: Int, bytes: Int, message: String
+    ) throws {
+        let elapsed = Double(Self.now() - start) / 1e9
+        let microsPerOp = operations > 0 ? elapsed * 1e6 / Double(operations) : 0
+        let opsPerSecond = elapsed > 0 ? Int(Double(operations) / elapsed) : 0
+        let megabytesPerSecond = elapsed > 0 ? Double(bytes) / 1_048_576 / elapsed : 0
+        samples[0..<count].sort()
+        func percentile(_ p: Double) -> Double {
+            guard count > 0 else { return 0 }
+            let index = min(count - 1, Int((Double(count) * p / 100).rounded(.up)) - 1)
+            return Double(samples[max(index, 0)]) / 1000
+        }
+        let (p50, p99, p999) = (percentile(50), percentile(99), percentile(99.9))
+        if configuration.json {
+            print(
+                "{\"engine\":\"lsmkv\",\"benchmark\":\"\(name)\",\"ops\":\(operations),"
+                    + "\"micros_per_op\":\(String(format: "%.3f", microsPerOp)),\"ops_per_sec\":\(opsPerSecond),"
+                    + "\"mb_per_sec\":\(String(format: "%.1f", megabytesPerSecond)),"
+                    + "\"p50_us\":\(String(format: "%.3f", p50)),\"p99_us\":\(String(format: "%.3f", p99)),"
+                    + "\"p999_us\":\(String(format: "%.3f", p999))}")
+            return
+        }
+        var extra = bytes > 0 ? String(format: " %6.1f MB/s", megabytesPerSecond) : ""
+        if !message.isEmpty { extra += " " + message }
+        let padded = name.padding(toLength: max(12, name.count), withPad: " ", startingAt: 0)
+        print(padded + String(format: " : %11.3f micros/op %ld ops/sec;", microsPerOp, opsPerSecond) + extra)
+        print(String(format: "  latency p50/p99/p99.9: %.3f / %.3f / %.3f micros", p50, p99, p999))
+    }
+}

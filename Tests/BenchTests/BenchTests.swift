@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+@testable import LSMKVTool
+
+/// `lsmkv bench`: flag parsing, db_bench's key format, the generator shared with peer_bench.c, the debug refusal.
+@Suite struct BenchTests {
+    @Test func parsesDbBenchFlags() throws {
+        let configuration = try BenchCommand.parse([
+            "--benchmarks=fillseq,readrandom", "--num=1234", "--value_size", "50", "--sync", "--use_existing_db",
+        ])
+        #expect(configuration.benchmarks == ["fillseq", "readrandom"])
+        #expect(configuration.num == 1234)
+        #expect(configuration.valueSize == 50)
+        #expect(configuration.sync)
+        #expect(configuration.useExistingDatabase)
+        #expect(!configuration.json)
+    }
+
+    @Test func rejectsUnknownBenchmarksAndFlags() {
+        #expect(throws: LSMKVCommand.UsageError.self) { try BenchCommand.parse(["--benchmarks=fillfast"]) }
+        #expect(throws: LSMKVCommand.UsageError.self) { try BenchCommand.parse(["--frobnicate"]) }
+        #expect(throws: LSMKVCommand.UsageError.self) { try BenchCommand.parse(["--num=-3"]) }
+    }
+
+    @Test func keysAreZeroPaddedDecimalLikeDbBench() {
+        var runner = BenchRunner(directory: "/nonexistent", configuration: .init())
+        for k in [0, 7, 123_456, 999_999_999] {
+            runner.setKey(k)
+            #expect(String(decoding: runner.key, as: UTF8.self) == String(format: "%016d", k))
+        }
+        runner.setValue(1)
+        #expect(runner.value.count == 100)
+        #expect(Array(runner.value.prefix(3)) == Array("bcd".utf8))
+    }
+
+    /// The first SplitMix64 outputs for seed 301; peer_bench.c must produce the same sequence.
+    @Test func splitMixIsDeterministic() {
+        var a = SplitMix64(state: 301)
+        var b = SplitMix64(state: 301)
+        let first = (0..<4).map { _ in a.uniform(1_000_000) }
+        #expect(first == (0..<4).map { _ in b.uniform(1_000_000) })
+        #expect(first == [650_068, 181_753, 434_177, 954_053])  // printed by the same generator in C
+    }
+
+    @Test func debugBuildsRefuseToMeasure() throws {
+        #if DEBUG
+            let invocation = try LSMKVCommand.parse(["bench", "--num=10"])
+            #expect(try BenchCommand.run(invocation) == 64)
+        #endif
+    }
+}
