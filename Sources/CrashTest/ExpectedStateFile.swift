@@ -1,3 +1,4 @@
+import LSMKV
 import VFS
 
 /// The expected-state file a worker process shares with the runner: one line per event, appended with a plain
@@ -23,7 +24,7 @@ public struct ExpectedStateWriter: Sendable {
     /// Records that operation `index` is about to be issued.
     public func issue(_ index: Int, _ operation: History.Operation, sync: Bool) throws {
         var bytes = Array("I \(index) \(sync ? 1 : 0) ".utf8)
-        ExpectedStateCoding.appendHex(ExpectedStateCoding.encode(operation), to: &bytes)
+        Hex.append(ExpectedStateCoding.encode(operation), to: &bytes)
         bytes.append(0x0a)
         try file.append(bytes)
     }
@@ -157,34 +158,8 @@ enum ExpectedStateCoding {
         return operation
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xf)])
-        }
-    }
-
     static func decodeHex(_ text: ArraySlice<UInt8>) -> History.Operation? {
-        guard text.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count / 2)
-        var index = text.startIndex
-        while index < text.endIndex {
-            guard let high = nibble(text[index]), let low = nibble(text[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return decode(bytes)
+        Hex.decode(text).flatMap(decode)
     }
 }
 

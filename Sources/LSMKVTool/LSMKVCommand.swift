@@ -228,43 +228,14 @@ struct ByteCodec {
 
     func decode(_ text: String, line: Int? = nil) throws -> [UInt8] {
         guard hex else { return Array(text.utf8) }
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else {
-            throw LSMKVCommand.UsageError(message: "\(line.map { "stdin line \($0): " } ?? "")odd-length hex '\(text)'")
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else {
-                throw LSMKVCommand.UsageError(
-                    message: "\(line.map { "stdin line \($0): " } ?? "")invalid hex '\(text)'")
-            }
-            bytes.append(high << 4 | low)
-            index += 2
+        guard let bytes = Hex.decode(text) else {
+            throw LSMKVCommand.UsageError(message: "\(line.map { "stdin line \($0): " } ?? "")invalid hex '\(text)'")
         }
         return bytes
     }
 
     func encode(_ bytes: [UInt8]) -> String {
-        guard hex else { return String(decoding: bytes, as: UTF8.self) }
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xf)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
+        hex ? Hex.encode(bytes) : String(decoding: bytes, as: UTF8.self)
     }
 }
 

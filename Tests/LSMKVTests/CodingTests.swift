@@ -68,4 +68,13 @@ struct CodingTests {
         let parsed = InternalKey.parse(a2)
         #expect(parsed?.userKey == [1] && parsed?.sequence == 2 && parsed?.type == .value)
     }
+
+    @Test func hexRoundTripsAndRejectsNonHex() {
+        let bytes: [UInt8] = [0, 1, 0x7f, 0x80, 0xfe, 0xff]
+        #expect(Hex.encode(bytes) == "00017f80feff")
+        #expect(Hex.decode("00017F80FEff") == bytes)
+        #expect(Hex.decode("") == [])
+        #expect(Hex.decode("abc") == nil)
+        #expect(Hex.decode("zz") == nil)
+    }
 }

@@ -49,7 +49,7 @@ public enum FileDump {
     static func text(_ bytes: [UInt8], _ hex: Bool) -> String { Verifier.printable(bytes, forceHex: hex) }
 
     static func internalKey(_ key: [UInt8], _ hex: Bool) -> String {
-        guard let parsed = InternalKey.parse(key) else { return "malformed(0x\(Verifier.hex(key)))" }
+        guard let parsed = InternalKey.parse(key) else { return "malformed(0x\(Hex.encode(key)))" }
         return "\(text(parsed.userKey, hex)) seq=\(parsed.sequence) type=\(parsed.type == .value ? "put" : "del")"
     }
 

@@ -185,24 +185,13 @@ extension Verifier {
 
     /// An internal key for a person: the user key (printable or hex), sequence and type.
     static func describeKey(_ key: [UInt8]) -> String {
-        guard let parsed = InternalKey.parse(key) else { return "0x" + hex(key) }
+        guard let parsed = InternalKey.parse(key) else { return "0x" + Hex.encode(key) }
         return "'\(printable(parsed.userKey))'@\(parsed.sequence)\(parsed.type == .deletion ? "(del)" : "")"
     }
 
     /// The bytes as text when they are printable ASCII, else `0x` and hex.
     static func printable(_ bytes: [UInt8], forceHex: Bool = false) -> String {
         if !forceHex && bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return String(decoding: bytes, as: UTF8.self) }
-        return "0x" + hex(bytes)
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xf)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return "0x" + Hex.encode(bytes)
     }
 }
