@@ -70,13 +70,7 @@ public enum FileDump {
                 }
             }
         }
-        switch log.ending {
-        case .clean: out += "end: clean at \(bytes.count)\n"
-        case .tornTail(let offset, let reason): out += "end: torn tail @\(offset): \(reason)\n"
-        case .midLogDamage(let offset, let reason, let after):
-            throw LSMKVError.corruption(
-                file: path, offset: offset, reason: "\(reason), followed by \(after) readable records")
-        }
+        try describeEnding(log.ending, of: path, size: bytes.count, into: &out)
     }
 
     /// Each VersionEdit's fields.
@@ -98,13 +92,7 @@ public enum FileDump {
                 out += "[\(internalKey(f.smallest, hex)) .. \(internalKey(f.largest, hex))]\n"
             }
         }
-        switch log.ending {
-        case .clean: out += "end: clean at \(bytes.count)\n"
-        case .tornTail(let offset, let reason): out += "end: torn tail @\(offset): \(reason)\n"
-        case .midLogDamage(let offset, let reason, let after):
-            throw LSMKVError.corruption(
-                file: path, offset: offset, reason: "\(reason), followed by \(after) readable records")
-        }
+        try describeEnding(log.ending, of: path, size: bytes.count, into: &out)
     }
 
     /// The footer's handles, the index entries, and every data block with its entries.
@@ -135,6 +123,19 @@ public enum FileDump {
                 out += "  \(internalKey(block.key, hex)) value \(block.valueRange.count) bytes\n"
                 try block.next()
             }
+        }
+    }
+
+    /// How a log or MANIFEST ended; damage in the middle throws, so the dump stops there.
+    private static func describeEnding(_ ending: LogReader.Ending, of path: String, size: Int, into out: inout String)
+        throws
+    {
+        switch ending {
+        case .clean: out += "end: clean at \(size)\n"
+        case .tornTail(let offset, let reason): out += "end: torn tail @\(offset): \(reason)\n"
+        case .midLogDamage(let offset, let reason, let after):
+            throw LSMKVError.corruption(
+                file: path, offset: offset, reason: "\(reason), followed by \(after) readable records")
         }
     }
 }
