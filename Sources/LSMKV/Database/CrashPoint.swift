@@ -21,6 +21,12 @@ public enum CrashPoint: String, Sendable, CaseIterable, Codable {
     case directorySync = "directory-sync"
     /// Before an obsolete log, table or manifest is deleted.
     case fileDeletion = "file-deletion"
-    /// Before a compaction's edit is installed.
+    /// Before a compaction starts writing an output table.
+    case compactionOutput = "compaction-output"
+    /// Before a compaction output table is synced.
+    case compactionOutputSync = "compaction-output-sync"
+    /// Before a compaction's edit is written to the MANIFEST (its outputs are durable).
     case compactionInstall = "compaction-install"
+    /// After a compaction's edit is durable, before its inputs are deleted.
+    case compactionInstalled = "compaction-installed"
 }

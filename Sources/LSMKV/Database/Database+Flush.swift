@@ -16,13 +16,14 @@ extension Database {
             edit.logNumber = mem.logNumber
             edit.previousLogNumber = 0
             try versions.logAndApply(edit, lastSequence: lastSequence)
-            let version = versions.current
             state.withLock { s in
                 s.imm = nil
-                s.version = version
+                installCurrentVersion(&s)
                 for file in edit.newFiles { s.pendingOutputs.remove(file.file.number) }
             }
+            counters.flushBytesWritten.count(edit.newFiles.reduce(0) { $0 + $1.file.size })
             deleteObsoleteFiles()
+            maybeScheduleCompaction()
         } catch {
             setBackgroundError(error)
         }
@@ -79,12 +80,22 @@ extension Database {
     }
 
     /// Deletes files no longer needed: logs older than the MANIFEST's log number, older MANIFESTs, tables no
-    /// version references, leftover temporary files. Called only after the edit that obsoleted them is durable.
+    /// version references (the current one or one an iterator still reads), leftover temporary files. Called only
+    /// after the edit that obsoleted them is durable. After a background failure it deletes nothing: whether the
+    /// failed edit reached the disk is unknown, so every file it names may be live (LevelDB's rule).
     func deleteObsoleteFiles() {
-        let recorded = versions.snapshot
-        let pending = state.withLock { $0.pendingOutputs }
-        let live = Set(recorded.current.allFiles.map(\.number)).union(pending)
+        // List first: a file listed here was created after its number entered `pendingOutputs`, and leaves that set
+        // only once the version recorded below holds it.
         guard let names = try? fileSystem.listDirectory(path) else { return }
+        let (pending, pinned, failed) = state.withLock { s in
+            (
+                s.pendingOutputs, s.pinnedVersions.values.flatMap { $0.version.allFiles.map(\.number) },
+                s.backgroundError != nil
+            )
+        }
+        if failed { return }
+        let recorded = versions.snapshot
+        let live = Set(recorded.current.allFiles.map(\.number)).union(pending).union(pinned)
         for name in names {
             let keep: Bool
             switch FileNames.parse(name) {

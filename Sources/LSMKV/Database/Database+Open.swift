@@ -55,7 +55,9 @@ extension Database {
         self.init(
             path: path, options: options, versions: recovered.versions, tableCache: tableCache, state: state,
             log: recovered.log, lock: lock, report: recovered.report)
+        self.state.withLock { installCurrentVersion(&$0) }
         deleteObsoleteFiles()
+        maybeScheduleCompaction()
     }
 
     private static func recover(path: String, options: Options) throws -> Recovered {

@@ -9,6 +9,8 @@ import VFS
 /// 2. Writes (`put`, `delete`, `write`) are serialized; each is atomic, and a `WriteBatch` is all-or-nothing.
 /// 3. Reads run concurrently with each other and with writes, and see every write acknowledged before they began.
 /// 4. A full MemTable is flushed to a level-0 table in the background while a new MemTable takes writes.
+/// 5. Tables are merged by a background compaction (see ``Options/compactionStrategy``). When it falls behind,
+///    writes are delayed and then stopped until it catches up, so level 0 and disk usage stay bounded.
 ///
 /// Durability, after a write call returned:
 /// - **`sync: true`** (the default): the write was appended to the write-ahead log and `fdatasync`ed before it was
@@ -30,6 +32,14 @@ public final class Database: Sendable {
         var closed = false
         /// Table numbers being written and not yet in a version: never deleted as obsolete.
         var pendingOutputs: Set<UInt64> = []
+        /// Changes whenever `version` does.
+        var versionID: UInt64 = 0
+        /// Versions that open iterators read, by `versionID`: their tables are not deleted while pinned.
+        var pinnedVersions: [UInt64: (version: Version, count: Int)] = [:]
+        /// Whether a background compaction is queued or running.
+        var compactionScheduled = false
+        /// What writes must do about compaction debt, for the current version.
+        var pressure = CompactionPressure.none
     }
 
     /// The write-ahead log being appended to; guarded by `writer`, which serializes writes.
@@ -50,6 +60,12 @@ public final class Database: Sendable {
     /// Entered when a flush is scheduled, left when it finishes: writers wait on it when both MemTables are full.
     let flushes = DispatchGroup()
     let backgroundQueue = DispatchQueue(label: "lsmkv.background")
+    /// Entered when a compaction is scheduled, left when it finishes; one compaction runs at a time.
+    let compactions = DispatchGroup()
+    let compactionQueue = DispatchQueue(label: "lsmkv.compaction")
+    /// Set by `close()`: a running compaction abandons its work.
+    let compactionCancelled = Atomic<Bool>(false)
+    let counters = StatisticsCounters()
     /// What recovery found when this database was opened.
     public let recoveryReport: RecoveryReport
 
@@ -73,8 +89,20 @@ public final class Database: Sendable {
     /// The value of `key`, or nil when it is absent or deleted, as of `snapshot` (default: now).
     /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` or ``LSMKVError/io(_:)`` when a table cannot be read.
     public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> [UInt8]? {
-        let view = try readView()
-        let sequence = snapshot?.sequence ?? view.lastSequence
+        counters.gets.count()
+        while true {
+            let view = try readView()
+            do {
+                return try get(key, sequence: snapshot?.sequence ?? view.lastSequence, view: view)
+            } catch {
+                // A compaction may have deleted a table of this (older) view; the new view reads its outputs.
+                if state.withLock({ $0.versionID }) != view.versionID { continue }
+                throw error
+            }
+        }
+    }
+
+    private func get(_ key: [UInt8], sequence: SequenceNumber, view: State) throws -> [UInt8]? {
         for table in [view.mem, view.imm] {
             guard let table else { continue }
             switch table.get(key, sequence: sequence) {
@@ -85,6 +113,7 @@ public final class Database: Sendable {
         }
         let lookup = InternalKey.lookupKey(userKey: key, sequence: sequence)
         for file in view.version.filesPossiblyContaining(userKey: key) {
+            counters.tablesProbed.count()
             guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else { continue }
             guard let parsed = InternalKey.parse(foundKey) else {
                 throw LSMKVError.corruption(
@@ -105,17 +134,18 @@ public final class Database: Sendable {
     public func makeIterator(from start: [UInt8]? = nil, to end: [UInt8]? = nil, snapshot: Snapshot? = nil) throws
         -> DatabaseIterator
     {
-        let view = try readView()
+        let (view, pin, pinnedSnapshot) = try pinnedView()
         var children: [InternalIterator] = [view.mem.makeIterator()]
         if let imm = view.imm { children.append(imm.makeIterator()) }
         for file in view.version.levels[0] { children.append(try tableCache.reader(for: file).makeIterator()) }
         for level in 1..<Version.levelCount where !view.version.levels[level].isEmpty {
             children.append(LevelIterator(files: view.version.levels[level], tableCache: tableCache))
         }
-        // Pin the sequence now: entries added to the MemTable later carry higher sequences and stay hidden.
-        let pinned = snapshot ?? Snapshot(sequence: view.lastSequence, registry: snapshots)
+        // Entries added to the MemTable later carry higher sequences than the snapshot and stay hidden.
+        let pinned = snapshot ?? pinnedSnapshot
         return DatabaseIterator(
-            merged: MergingIterator(children), sequence: pinned.sequence, start: start, end: end, snapshot: pinned)
+            merged: MergingIterator(children), sequence: pinned.sequence, start: start, end: end, snapshot: pinned,
+            pin: pin)
     }
 
     /// Every live entry `>= start` and `< end`, up to `limit` entries, in key order.
@@ -130,7 +160,28 @@ public final class Database: Sendable {
 
     /// A snapshot of the database as of now.
     public func snapshot() throws -> Snapshot {
-        Snapshot(sequence: try readView().lastSequence, registry: snapshots)
+        // Registered under the state lock, so a compaction choosing what to drop sees it or a later sequence.
+        try state.withLock { s in
+            if s.closed { throw LSMKVError.closed }
+            return Snapshot(sequence: s.lastSequence, registry: snapshots)
+        }
+    }
+
+    /// The current state with its version pinned and a snapshot of it registered, all at one instant.
+    private func pinnedView() throws -> (State, VersionPin, Snapshot) {
+        let (view, snapshot) = try state.withLock { s in
+            if s.closed { throw LSMKVError.closed }
+            s.pinnedVersions[s.versionID, default: (s.version, 0)].count += 1
+            return (s, Snapshot(sequence: s.lastSequence, registry: snapshots))
+        }
+        let id = view.versionID
+        let pin = VersionPin { [weak self] in
+            self?.state.withLock { s in
+                guard let entry = s.pinnedVersions[id] else { return }
+                s.pinnedVersions[id] = entry.count > 1 ? (entry.version, entry.count - 1) : nil
+            }
+        }
+        return (view, pin, snapshot)
     }
 
     private func readView() throws -> State {
@@ -173,7 +224,7 @@ public final class Database: Sendable {
         if batch.isEmpty { return }
         let sync = sync ?? options.syncWrites
         try writer.withLock { writer in
-            runDeferredFlush()
+            runDeferredWork()
             try makeRoomForWrite(&writer)
             var batch = batch
             let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
@@ -182,7 +233,9 @@ public final class Database: Sendable {
             do {
                 guard let log = writer.log else { throw LSMKVError.closed }
                 options.crashPointHook?(.walAppend)
+                let logSize = log.size
                 try log.addRecord(batch.representation)
+                counters.logBytesWritten.count(log.size - logSize)
                 if sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
                     options.crashPointHook?(.walSync)
                     try log.sync()
@@ -194,6 +247,7 @@ public final class Database: Sendable {
             }
             mem.apply(operations, sequence: sequence)
             state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
+            counters.userBytesWritten.count(operations.reduce(0) { $0 + $1.userBytes })
         }
     }
 
@@ -202,7 +256,7 @@ public final class Database: Sendable {
     public func flush() throws {
         try writer.withLock { writer in
             try switchMemTable(&writer, force: true)
-            runDeferredFlush()
+            runDeferredWork()
         }
         flushes.wait()
         if let error = state.withLock({ $0.backgroundError }) { throw error }
@@ -210,16 +264,32 @@ public final class Database: Sendable {
 
     /// Makes sure the MemTable has room for a write: freezes a full MemTable (waiting when the previous one is
     /// still being flushed). Called with the writer lock held.
+    ///
+    /// Like LevelDB, it also keeps compaction ahead of writes: past the slowdown limits (level-0 tables, pending
+    /// compaction bytes) each write is delayed once by up to a millisecond; past the stop limits a full MemTable
+    /// is not switched until compaction has caught up.
     private func makeRoomForWrite(_ writer: inout WriterState) throws {
+        var delayed = false
         while true {
-            let (closed, error, usage, flushing) = state.withLock {
-                ($0.closed, $0.backgroundError, $0.mem.approximateMemoryUsage, $0.imm != nil)
+            let (closed, error, usage, flushing, pressure) = state.withLock {
+                ($0.closed, $0.backgroundError, $0.mem.approximateMemoryUsage, $0.imm != nil, $0.pressure)
             }
             if closed { throw LSMKVError.closed }
             if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+            if pressure == .slowdown && !delayed {
+                delayed = true
+                counters.writesSlowed.count()
+                waitForCompaction(upTo: .milliseconds(1))
+                continue
+            }
             if usage < options.writeBufferSize { return }
             if flushing {
                 waitForFlush()
+                continue
+            }
+            if pressure == .stop {
+                counters.writeStops.count()
+                waitForCompaction(upTo: .milliseconds(10))
                 continue
             }
             try switchMemTable(&writer, force: false)
@@ -263,6 +333,13 @@ public final class Database: Sendable {
         if options.runsBackgroundWorkInline { runDeferredFlush() } else { flushes.wait() }
     }
 
+    /// With inline background work, runs the flush a previous MemTable switch scheduled, then the compactions
+    /// the tree needs.
+    private func runDeferredWork() {
+        runDeferredFlush()
+        runInlineCompactions()
+    }
+
     /// With inline background work, runs the flush a previous MemTable switch scheduled.
     private func runDeferredFlush() {
         // After a failure the frozen MemTable stays unflushed; its log is kept and replayed at the next open.
@@ -282,7 +359,8 @@ public final class Database: Sendable {
 
     // MARK: - Closing
 
-    /// Waits for a running flush, syncs the log, and releases the directory lock. Idempotent.
+    /// Waits for a running flush, stops a running compaction (its partial outputs are removed), syncs the log, and
+    /// releases the directory lock. Idempotent.
     ///
     /// When it returns without error, every write acknowledged before it is durable.
     /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails, or ``LSMKVError/readOnly(reason:)`` when an
@@ -294,8 +372,10 @@ public final class Database: Sendable {
             return s.closed
         }
         if wasClosed { return }
+        compactionCancelled.store(true, ordering: .relaxed)
         writer.withLock { _ in runDeferredFlush() }
         flushes.wait()
+        compactions.wait()
         defer {
             versions.close()
             lock.unlock()
@@ -316,6 +396,17 @@ public final class Database: Sendable {
 
     /// The number of table files in each level, from level 0.
     public var filesPerLevel: [Int] { state.withLock { $0.version.fileCounts } }
+
+    /// The shape of the tree: files and bytes in each level, from level 0.
+    public var levels: [LevelSummary] {
+        let version = state.withLock { $0.version }
+        return (0..<Version.levelCount).map {
+            LevelSummary(level: $0, files: version.levels[$0].count, bytes: version.bytes(level: $0))
+        }
+    }
+
+    /// What this database did since it was opened (bytes written, compactions, tables per read).
+    public var statistics: DatabaseStatistics { counters.snapshot }
 
     /// The sequence number of the last acknowledged write.
     public var lastSequence: SequenceNumber { state.withLock { $0.lastSequence } }

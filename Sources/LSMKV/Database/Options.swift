@@ -31,11 +31,48 @@ public struct Options: Sendable {
     /// tests need to replay a seed exactly, and the window between a MemTable switch and its flush stays open
     /// for them to crash into. Default `false`.
     public var runsBackgroundWorkInline = false
+    /// How tables are merged in the background. Default ``CompactionStrategy/leveled``.
+    public var compactionStrategy = CompactionStrategy.leveled
+    /// Level-0 tables (sorted runs, with ``CompactionStrategy/tiered``) at which a compaction starts. Default 4.
+    public var level0CompactionTrigger = 4
+    /// Level-0 tables at which each write is delayed by up to a millisecond so compaction can catch up. Default 8.
+    public var level0SlowdownTrigger = 8
+    /// Level-0 tables at which writes wait for compaction. Default 12.
+    public var level0StopTrigger = 12
+    /// The size of compaction output tables, in bytes. Default 2 MiB.
+    public var targetFileSize = 2 * 1024 * 1024
+    /// With ``CompactionStrategy/leveled``: the bytes level 1 may hold before it is compacted into level 2; each
+    /// deeper level may hold ``levelSizeMultiplier`` times more. Default 10 MiB.
+    public var maxBytesForLevelBase = 10 * 1024 * 1024
+    /// With ``CompactionStrategy/leveled``: the size ratio between adjacent levels. Default 10.
+    public var levelSizeMultiplier = 10
+    /// With ``CompactionStrategy/tiered``: a run joins a merge when it is at most this many percent larger than the
+    /// runs already chosen. Default 1.
+    public var tieredSizeRatioPercent = 1
+    /// With ``CompactionStrategy/tiered``: when all runs but the oldest hold more than this many percent of the
+    /// oldest run's bytes, every run is merged into one. Default 200.
+    public var tieredMaxSpaceAmplificationPercent = 200
+    /// Bytes waiting to be compacted (beyond each level's target) at which writes are delayed. Default 64 GiB.
+    public var softPendingCompactionBytesLimit = 64 << 30
+    /// Bytes waiting to be compacted at which writes wait for compaction. Default 256 GiB.
+    public var hardPendingCompactionBytesLimit = 256 << 30
     /// Called just before each step of the durability protocol; crash tests kill the process here. Default nil.
     public var crashPointHook: (@Sendable (CrashPoint) -> Void)?
 
     /// Options with every default.
     public init() {}
+}
+
+/// How the background compaction merges tables. Both keep the directory readable by LevelDB.
+public enum CompactionStrategy: String, Sendable, CaseIterable {
+    /// LevelDB's: level 0 is merged into level 1 when it holds ``Options/level0CompactionTrigger`` tables; level N
+    /// into N+1 when it outgrows its target (``Options/maxBytesForLevelBase`` times
+    /// ``Options/levelSizeMultiplier`` to the N-1). Low space and read amplification, higher write amplification.
+    case leveled
+    /// Size-tiered (RocksDB's "universal"): the tree is a list of sorted runs, newest first — each level-0 table,
+    /// then one run per level 1–6, newer in lower levels. Runs of similar size that are adjacent in age are merged
+    /// into one. Low write amplification; more space and more tables per read.
+    case tiered
 }
 
 /// What recovery does with a write-ahead log that is damaged in the middle: a damaged record followed by readable

@@ -31,6 +31,13 @@ public enum PlantedBug: String, CaseIterable, Sendable {
     case manifestNotSynced = "manifest-not-synced"
     /// Class 9: damage in the middle of a log silently treated as the end of the log.
     case midLogDamageTruncatedSilently = "mid-log-damage-truncated-silently"
+    /// Class 16: compaction drops a tombstone while a deeper level still holds an older value of the key, which
+    /// then comes back.
+    case tombstoneDroppedAboveBaseLevel = "tombstone-dropped-above-base-level"
+    /// Class 5 for compaction: output tables not synced before the edit that installs them.
+    case compactionOutputNotSynced = "compaction-output-not-synced"
+    /// Class 17 for compaction: the inputs deleted before the edit that replaces them is durable.
+    case compactionInputsDeletedBeforeInstall = "compaction-inputs-deleted-before-install"
 
     /// Whether this bug is planted in the running process.
     @inline(__always)

@@ -78,6 +78,14 @@ public struct WriteBatch: Sendable, Equatable {
     enum Operation: Equatable {
         case put(key: [UInt8], value: [UInt8])
         case delete(key: [UInt8])
+
+        /// The bytes of key and value the caller wrote.
+        var userBytes: Int {
+            switch self {
+            case .put(let key, let value): key.count + value.count
+            case .delete(let key): key.count
+            }
+        }
     }
 
     /// Decodes every operation, checking the count and every length.

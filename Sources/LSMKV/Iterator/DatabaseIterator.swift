@@ -9,15 +9,21 @@ public final class DatabaseIterator {
     private let end: [UInt8]?
     private var started = false
     private var lastUserKey: [UInt8]?
-    /// Keeps the snapshot (and so the files it reads) registered while the cursor lives.
+    /// Keeps the snapshot registered while the cursor lives, so compaction keeps the versions it reads.
     private let snapshot: Snapshot?
+    /// Keeps the tables the cursor reads from being deleted while it lives.
+    private let pin: VersionPin
 
-    init(merged: InternalIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, snapshot: Snapshot?) {
+    init(
+        merged: InternalIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, snapshot: Snapshot?,
+        pin: VersionPin
+    ) {
         self.merged = merged
         self.sequence = sequence
         self.start = start
         self.end = end
         self.snapshot = snapshot
+        self.pin = pin
     }
 
     /// The next live entry, or nil at the end of the range.

@@ -68,6 +68,18 @@ struct Version: Sendable {
             && Bytes.compare(InternalKey.userKey(file.largest), userKey) >= 0
     }
 
+    /// The bytes of the tables in `level`.
+    func bytes(level: Int) -> Int { levels[level].reduce(0) { $0 + $1.size } }
+
+    /// The files of `level` whose user-key range intersects `[smallest, largest]` (user keys; nil is unbounded).
+    func overlappingFiles(level: Int, smallest: [UInt8]?, largest: [UInt8]?) -> [FileMetadata] {
+        levels[level].filter { file in
+            if let smallest, Bytes.compare(InternalKey.userKey(file.largest), smallest) < 0 { return false }
+            if let largest, Bytes.compare(InternalKey.userKey(file.smallest), largest) > 0 { return false }
+            return true
+        }
+    }
+
     /// The edit that recreates this version from nothing: the first record of a new MANIFEST.
     func snapshotEdit() -> VersionEdit {
         var edit = VersionEdit()
