@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 cycles="${1:-300}"
 crashtest_seconds="${2:-30}"
 scratch=".build-planted"
-filter='CrashPropertyTests|RecoveryTests'
+filter='CrashPropertyTests|RecoveryTests|CompactionTests'
 bugs=(
     no-dir-sync-after-current-rename
     no-dir-sync-for-new-table
@@ -27,6 +27,9 @@ bugs=(
     old-log-not-synced-at-switch
     manifest-not-synced
     mid-log-damage-truncated-silently
+    tombstone-dropped-above-base-level
+    compaction-output-not-synced
+    compaction-inputs-deleted-before-install
 )
 
 run_tests() {  # $1 = bug name or "" ; prints elapsed seconds, returns the test exit status

@@ -151,7 +151,8 @@ public final class CrashCampaign: Sendable {
         default: break
         }
         copyDirectory(directory, to: scratch + "/verify")
-        let check = RecoveryCheck(directory: scratch + "/verify", writeBufferSize: scenario.writeBufferSize)
+        var check = RecoveryCheck(directory: scratch + "/verify", writeBufferSize: scenario.writeBufferSize)
+        check.scenario = scenario
         let verdict = check.verify(expected.history, requirement: scenario.requirement)
         outcome.verified = verdict.recovered != nil
         outcome.recovered = verdict.recovered

@@ -17,6 +17,10 @@ public struct CrashSimulation: Sendable {
         public var writeBufferSize = 1024
         /// Percentage of cycles that crash a second time, during recovery.
         public var recoveryCrashPercent = 30
+        /// The compaction strategy under test.
+        public var compaction = CompactionStrategy.leveled
+        /// Level-0 tables that start a compaction: low, so short workloads crash inside compactions too.
+        public var level0CompactionTrigger = 2
 
         public init(model: CrashModel) { self.model = model }
     }
@@ -162,6 +166,11 @@ public struct CrashSimulation: Sendable {
         options.fileSystem = fs
         options.writeBufferSize = configuration.writeBufferSize
         options.runsBackgroundWorkInline = true
+        options.compactionStrategy = configuration.compaction
+        options.level0CompactionTrigger = configuration.level0CompactionTrigger
+        // Small tables and levels, so compactions write several outputs and reach levels 2 and 3.
+        options.targetFileSize = 2 * configuration.writeBufferSize
+        options.maxBytesForLevelBase = 8 * configuration.writeBufferSize
         return options
     }
 

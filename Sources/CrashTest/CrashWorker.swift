@@ -72,7 +72,7 @@ public enum CrashWorker {
         let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1)
         var options = Options()
         options.fileSystem = fileSystem
-        options.writeBufferSize = scenario.writeBufferSize
+        scenario.configure(&options)
         options.runsBackgroundWorkInline = job.inlineBackgroundWork
         options.crashPointHook = { trigger.reached($0) }
 

@@ -9,6 +9,8 @@ public struct RecoveryCheck: Sendable {
     public var directory: String
     /// The MemTable size to open with.
     public var writeBufferSize: Int
+    /// The scenario whose engine options recovery uses, when there is one.
+    public var scenario: Scenario?
 
     /// The key the check writes after recovery; workloads never use it.
     static let marker = Array("crashtest-after-recovery".utf8)
@@ -24,6 +26,7 @@ public struct RecoveryCheck: Sendable {
     ) {
         var options = Options()
         options.writeBufferSize = writeBufferSize
+        scenario?.configure(&options)
         options.runsBackgroundWorkInline = true
         let recovered: [[UInt8]: [UInt8]]
         do {

@@ -44,6 +44,10 @@ public struct Scenario: Sendable {
     public var steps: Int
     /// The engine's MemTable size: small, so flushes happen often.
     public var writeBufferSize: Int
+    /// The engine's compaction strategy (`compaction: tiered trigger=2`).
+    public var compaction = CompactionStrategy.leveled
+    /// Level-0 tables (runs, when tiered) that start a compaction.
+    public var level0CompactionTrigger = 4
     /// `.processCrash` (the page cache survives the kill) or `.powerLoss` (only synced data survives).
     public var model: CrashModel
     /// The ways a cycle may crash; at least one.
@@ -59,6 +63,16 @@ public struct Scenario: Sendable {
 
     /// The requirement the oracle checks after a crash of this scenario's model.
     public var requirement: CrashOracle.Requirement { model == .processCrash ? .acknowledged : .synced }
+
+    /// Sets the engine options this scenario describes: MemTable size and compaction, with tables and levels
+    /// scaled to the MemTable so compactions write several outputs and reach deeper levels.
+    public func configure(_ options: inout Options) {
+        options.writeBufferSize = writeBufferSize
+        options.compactionStrategy = compaction
+        options.level0CompactionTrigger = level0CompactionTrigger
+        options.targetFileSize = 2 * writeBufferSize
+        options.maxBytesForLevelBase = 8 * writeBufferSize
+    }
 }
 
 /// Why a scenario file was refused: the file, the line (from 1) and the problem.
@@ -109,6 +123,7 @@ extension Scenario {
                 case "attacks": scenario.attacks = value
                 case "workload": try parseWorkload(value, into: &scenario)
                 case "write-buffer": scenario.writeBufferSize = try positive(value, "write-buffer")
+                case "compaction": try parseCompaction(value, into: &scenario)
                 case "cycles": scenario.cycles = try positive(value, "cycles")
                 case "model":
                     guard let model = CrashModel(rawValue: value), model != .strict else {
@@ -177,6 +192,21 @@ extension Scenario {
         let high = parts.count == 2 ? try number(parts[1]) : low
         guard low <= high else { throw Problem("\(what): range \"\(text)\" is empty (the first bound is larger)") }
         return low...high
+    }
+
+    /// `leveled` or `tiered`, then optionally `trigger=N` (level-0 tables that start a compaction).
+    private static func parseCompaction(_ value: String, into scenario: inout Scenario) throws(Problem) {
+        let words = value.split(separator: " ")
+        guard let first = words.first, let strategy = CompactionStrategy(rawValue: String(first)) else {
+            throw Problem("compaction must start with leveled or tiered, got \"\(value)\"")
+        }
+        scenario.compaction = strategy
+        for word in words.dropFirst() {
+            guard word.hasPrefix("trigger=") else {
+                throw Problem("unknown compaction setting \"\(word)\" (expected trigger=N)")
+            }
+            scenario.level0CompactionTrigger = try positive(String(word.dropFirst("trigger=".count)), "trigger=")
+        }
     }
 
     private static func parseWorkload(_ value: String, into scenario: inout Scenario) throws(Problem) {

@@ -17,6 +17,11 @@ enum LSMKVCommand {
           load                   Read KEY<TAB>VALUE lines from stdin and write them in batches;
                                  a line "-KEY" deletes KEY.
           flush                  Write the MemTable to a level-0 table.
+          compact [--from K] [--to K]
+                                 Compact the tables holding keys K through K (inclusive; default all) and
+                                 print the tree before and after.
+          stats [--space]        Print files and bytes per level and bytes on disk; --space also scans the
+                                 live data and prints the space amplification.
           verify [--json]        Check every file of the database read-only; exit 1 when damaged.
           dump FILE              Decode a .log, .ldb/.sst or MANIFEST-* file (--hex forces hex).
           bench [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--sync] [--json]
@@ -29,10 +34,12 @@ enum LSMKVCommand {
           --db DIR               The database directory (default ./.lsm_data). May come before or after COMMAND.
           --hex                  Keys and values are given and printed as hexadecimal.
           --no-sync              Do not sync writes (faster; a power loss may lose the last writes).
+          --compaction STRATEGY  leveled (default) or tiered. Either can open a database the other wrote.
           -h, --help             Show help (also after a command).
 
         ENVIRONMENT:
           LSMKV_WRITE_BUFFER_SIZE  MemTable size in bytes (default 4194304).
+          LSMKV_COMPACTION         Compaction strategy when --compaction is not given.
         """
 
     struct UsageError: Error { var message: String }
@@ -43,6 +50,7 @@ enum LSMKVCommand {
         var directoryGiven = false
         var hex = false
         var sync = true
+        var compaction: CompactionStrategy?
         var command: String?
         var arguments: [String] = []
         var help = false
@@ -59,11 +67,17 @@ enum LSMKVCommand {
                 invocation.directory = arguments[index + 1]
                 invocation.directoryGiven = true
                 index += 1
+            case "--compaction":
+                guard index + 1 < arguments.count else { throw UsageError(message: "--compaction needs a strategy") }
+                invocation.compaction = try strategy(arguments[index + 1])
+                index += 1
             case "--hex": invocation.hex = true
             case "--no-sync": invocation.sync = false
             case "-h", "--help": invocation.help = true
             default:
-                if argument.hasPrefix("--db=") {
+                if argument.hasPrefix("--compaction=") {
+                    invocation.compaction = try strategy(String(argument.dropFirst("--compaction=".count)))
+                } else if argument.hasPrefix("--db=") {
                     invocation.directory = String(argument.dropFirst(5))
                     invocation.directoryGiven = true
                 } else if invocation.command == nil && !argument.hasPrefix("-") {
@@ -106,9 +120,24 @@ enum LSMKVCommand {
         return 64
     }
 
+    static func strategy(_ name: String) throws -> CompactionStrategy {
+        guard let strategy = CompactionStrategy(rawValue: name) else {
+            throw UsageError(message: "unknown compaction strategy '\(name)' (leveled or tiered)")
+        }
+        return strategy
+    }
+
+    /// The strategy from `--compaction`, else `LSMKV_COMPACTION`, else the default.
+    static func compactionStrategy(_ invocation: Invocation) throws -> CompactionStrategy {
+        if let strategy = invocation.compaction { return strategy }
+        if let name = ProcessInfo.processInfo.environment["LSMKV_COMPACTION"] { return try strategy(name) }
+        return Options().compactionStrategy
+    }
+
     static func openDatabase(_ invocation: Invocation) throws -> Database {
         var options = Options()
         options.syncWrites = invocation.sync
+        options.compactionStrategy = try compactionStrategy(invocation)
         if let text = ProcessInfo.processInfo.environment["LSMKV_WRITE_BUFFER_SIZE"] {
             guard let size = Int(text), size > 0 else {
                 throw UsageError(message: "LSMKV_WRITE_BUFFER_SIZE must be a positive number of bytes")
@@ -152,6 +181,8 @@ enum LSMKVCommand {
             try db.flush()
             try db.close()
         case "verify": return try VerifyCommand.run(invocation)
+        case "stats": return try StatsCommand.run(invocation)
+        case "compact": return try CompactCommand.run(invocation, codec)
         case "dump": return try DumpCommand.run(invocation)
         default:
             throw UsageError(message: "unknown command '\(command)'")

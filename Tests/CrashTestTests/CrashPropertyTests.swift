@@ -1,8 +1,10 @@
-import CrashTest
 import Foundation
+import LSMKV
 import TestSupport
 import Testing
 import VFS
+
+@testable import CrashTest
 
 /// Randomized crash property tests: thousands of workloads crashed at a random file-system operation under each
 /// crash model, recovered, and judged by the oracle. Bounded for CI; `Scripts/crash-soak.sh` runs longer.
@@ -15,8 +17,39 @@ struct CrashPropertyTests {
 
     @Test(arguments: CrashModel.allCases)
     func recoveredStateIsAnAllowedPrefix(model: CrashModel) {
+        Self.runCycles(CrashSimulation(.init(model: model)))
+    }
+
+    /// The same with size-tiered compaction, whose merges move runs between levels.
+    @Test(arguments: CrashModel.allCases)
+    func recoveredStateIsAnAllowedPrefixWithTieredCompaction(model: CrashModel) {
+        var configuration = CrashSimulation.Configuration(model: model)
+        configuration.compaction = .tiered
+        Self.runCycles(CrashSimulation(configuration))
+    }
+
+    /// A crash test that never crashes inside a compaction proves nothing about compaction: most workloads must
+    /// compact (only a compaction deletes a table it did not create in the same run).
+    @Test(arguments: CompactionStrategy.allCases)
+    func workloadsCompact(strategy: CompactionStrategy) throws {
+        var configuration = CrashSimulation.Configuration(model: .processCrash)
+        configuration.compaction = strategy
+        var compacting = 0
+        for seed in 0..<50 {
+            let fs = SimulatedFileSystem()
+            var history = History()
+            let workload = Workload.random(
+                seed: UInt64(seed), count: configuration.workloadLength, mix: configuration.mix)
+            #expect(CrashSimulation.execute(workload, on: fs, configuration: configuration, history: &history) == nil)
+            if fs.trace.contains(where: { $0.kind == .remove && $0.path.hasSuffix(".ldb") }) { compacting += 1 }
+        }
+        print("\(compacting) of 50 workloads compacted (\(strategy))")
+        #expect(compacting >= 25, "only \(compacting) of 50 workloads compacted")
+    }
+
+    static func runCycles(_ simulation: CrashSimulation) {
+        let model = simulation.configuration.model
         let base = testSeed()
-        let simulation = CrashSimulation(.init(model: model))
         var crashesInRecovery = 0
         let clock = ContinuousClock()
         let start = clock.now

@@ -26,6 +26,10 @@ struct EngineFaultTests {
         "read path=*.ldb p=0.2 -> eio",
         "read path=*.log nth=1 -> eio",
         "list nth=2 -> eio",
+        // Later table operations: most land in compactions (inputs read, outputs written and synced).
+        "write path=*.ldb after=6 -> enospc",
+        "sync path=*.ldb after=3 -> eio",
+        "read path=*.ldb after=25 -> eio",
     ]
 
     @Test(arguments: rules)

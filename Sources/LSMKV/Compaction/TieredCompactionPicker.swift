@@ -60,10 +60,11 @@ struct TieredCompactionPicker {
         return plan(runs, 0..<min(max(count, 2), runs.count), version, reason: "run count")
     }
 
-    /// A full merge of every run into one at the last level (a manual compaction).
+    /// A full merge of every run into one at the last level (a manual compaction), even of a single run, so that
+    /// versions and tombstones nothing needs any more are dropped.
     func manual(_ version: Version) -> Compaction? {
         let runs = Self.runs(version)
-        guard runs.count > 1 || (runs.count == 1 && runs[0].level != Version.levelCount - 1) else { return nil }
+        guard !runs.isEmpty else { return nil }
         var compaction = plan(runs, 0..<runs.count, version, reason: "manual")
         compaction.outputLevel = Version.levelCount - 1
         compaction.isTrivialMove = false  // a manual compaction rewrites, so tombstones are dropped

@@ -155,10 +155,17 @@ extension Database {
                 let picker = LeveledCompactionPicker(options: options)
                 let start = state.withLock { $0.version }
                 let deepest = start.levels.lastIndex { !$0.isEmpty } ?? 0
-                for level in 0..<deepest {
+                var written: Set<UInt64> = []
+                for level in 0..<max(deepest, 1) {
                     if let compaction = picker.manual(level: level, range: range, state.withLock({ $0.version })) {
-                        try runCompaction(compaction)
+                        written.formUnion(try runCompaction(compaction).map(\.number))
                     }
+                }
+                if deepest > 0,
+                    let compaction = picker.manualInPlace(
+                        level: deepest, range: range, excluding: written, state.withLock({ $0.version }))
+                {
+                    try runCompaction(compaction)
                 }
             case .tiered:
                 if let compaction = TieredCompactionPicker(options: options).manual(state.withLock({ $0.version })) {
@@ -185,7 +192,9 @@ extension Database {
     /// written; the inputs are deleted only after that edit is durable. On failure the partial outputs are removed
     /// and the error is recorded as the background error (the database turns read-only); a cancellation (the
     /// database is closing) removes them and records nothing.
-    func runCompaction(_ compaction: Compaction) throws {
+    /// - Returns: the tables the compaction wrote.
+    @discardableResult
+    func runCompaction(_ compaction: Compaction) throws -> [FileMetadata] {
         let (version, smallestSnapshot, lastSequence) = state.withLock { s in
             (s.version, min(snapshots.oldest ?? s.lastSequence, s.lastSequence), s.lastSequence)
         }
@@ -226,6 +235,7 @@ extension Database {
             counters.entriesDropped.count(result.entriesDropped)
         }
         deleteObsoleteFiles()
+        return compaction.isTrivialMove ? [] : result.outputs
     }
 }
 

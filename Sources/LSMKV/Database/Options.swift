@@ -64,7 +64,7 @@ public struct Options: Sendable {
 }
 
 /// How the background compaction merges tables. Both keep the directory readable by LevelDB.
-public enum CompactionStrategy: String, Sendable, CaseIterable {
+public enum CompactionStrategy: String, Sendable, CaseIterable, Codable {
     /// LevelDB's: level 0 is merged into level 1 when it holds ``Options/level0CompactionTrigger`` tables; level N
     /// into N+1 when it outgrows its target (``Options/maxBytesForLevelBase`` times
     /// ``Options/levelSizeMultiplier`` to the N-1). Low space and read amplification, higher write amplification.
