@@ -39,6 +39,7 @@ enum LSMKVCommand {
 
         ENVIRONMENT:
           LSMKV_WRITE_BUFFER_SIZE  MemTable size in bytes (default 4194304).
+          LSMKV_TARGET_FILE_SIZE   Size of compaction output tables in bytes (default 2097152).
           LSMKV_COMPACTION         Compaction strategy when --compaction is not given.
         """
 
@@ -120,6 +121,15 @@ enum LSMKVCommand {
         return 64
     }
 
+    /// The positive integer in environment variable `name`, or nil when it is not set.
+    static func positiveEnvironment(_ name: String) throws -> Int? {
+        guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
+        guard let value = Int(text), value > 0 else {
+            throw UsageError(message: "\(name) must be a positive number of bytes")
+        }
+        return value
+    }
+
     static func strategy(_ name: String) throws -> CompactionStrategy {
         guard let strategy = CompactionStrategy(rawValue: name) else {
             throw UsageError(message: "unknown compaction strategy '\(name)' (leveled or tiered)")
@@ -138,12 +148,8 @@ enum LSMKVCommand {
         var options = Options()
         options.syncWrites = invocation.sync
         options.compactionStrategy = try compactionStrategy(invocation)
-        if let text = ProcessInfo.processInfo.environment["LSMKV_WRITE_BUFFER_SIZE"] {
-            guard let size = Int(text), size > 0 else {
-                throw UsageError(message: "LSMKV_WRITE_BUFFER_SIZE must be a positive number of bytes")
-            }
-            options.writeBufferSize = size
-        }
+        if let size = try positiveEnvironment("LSMKV_WRITE_BUFFER_SIZE") { options.writeBufferSize = size }
+        if let size = try positiveEnvironment("LSMKV_TARGET_FILE_SIZE") { options.targetFileSize = size }
         return try Database(path: invocation.directory, options: options)
     }
 
