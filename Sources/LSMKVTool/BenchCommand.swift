@@ -47,6 +47,8 @@ enum BenchCommand {
         var sync = false
         var useExistingDatabase = false
         var json = false
+        /// From `--compaction` or `LSMKV_COMPACTION`.
+        var compaction = CompactionStrategy.leveled
     }
 
     /// Runs `lsmkv bench`; returns the exit status.
@@ -56,7 +58,8 @@ enum BenchCommand {
                 Data("lsmkv: bench refuses to measure a debug build; run `swift build -c release`\n".utf8))
             return 64
         #else
-            let configuration = try parse(invocation.arguments)
+            var configuration = try parse(invocation.arguments)
+            configuration.compaction = try LSMKVCommand.compactionStrategy(invocation)
             let directory =
                 invocation.directoryGiven
                 ? invocation.directory : NSTemporaryDirectory() + "lsmkv-bench-\(getuid())"
@@ -169,6 +172,14 @@ struct BenchRunner {
             print("------------------------------------------------")
         }
         for benchmark in configuration.benchmarks { try run(benchmark) }
+        if let database, !configuration.json {
+            let stats = database.statistics
+            print(
+                "compaction (\(configuration.compaction.rawValue)): \(stats.compactions) compactions, "
+                    + "\(stats.trivialMoves) trivial moves, \(stats.compactionBytesWritten) bytes written; "
+                    + String(format: "%.2f", stats.tablesPerGet) + " tables consulted per get; levels "
+                    + database.levels.map { "\($0.files)" }.joined(separator: "/"))
+        }
         try database?.close()
         database = nil
         if !configuration.json {
@@ -212,6 +223,7 @@ struct BenchRunner {
         }
         var options = Options()
         options.syncWrites = sync
+        options.compactionStrategy = configuration.compaction
         let opened = try Database(path: directory, options: options)
         _ = FileManager.default.createFile(atPath: directory + "/" + Self.marker, contents: nil)
         database = opened

@@ -25,9 +25,9 @@ public struct Options: Sendable {
     public var maxOpenFiles = 1000
     /// What to do when a write-ahead log is damaged in the middle (not merely torn at the tail).
     public var logRecovery = LogRecoveryMode.failOnDamage
-    /// Run flushes on the writing thread instead of the background thread, deterministically: a flush scheduled by
-    /// one write runs at the start of the next write (or `flush()`/`close()`), as if a background thread had run it
-    /// just after. The same operations then reach the file system in the same order on every run, which crash
+    /// Run flushes and compactions on the writing thread instead of background threads, deterministically: a flush
+    /// scheduled by one write runs at the start of the next write (or `flush()`/`close()`), as if a background thread
+    /// had run it just after, followed by every compaction the tree then needs. The same operations then reach the file system in the same order on every run, which crash
     /// tests need to replay a seed exactly, and the window between a MemTable switch and its flush stays open
     /// for them to crash into. Default `false`.
     public var runsBackgroundWorkInline = false

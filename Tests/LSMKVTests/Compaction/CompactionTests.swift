@@ -146,6 +146,58 @@ struct CompactionTests {
         try db.close()
     }
 
+    /// Closing while a big compaction runs: it is cancelled or finishes, nothing half-written stays behind.
+    @Test(arguments: CompactionStrategy.allCases)
+    func closeDuringACompactionLeavesNoPartialOutputs(strategy: CompactionStrategy) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var options = Self.options(strategy)
+        options.level0CompactionTrigger = 100
+        options.level0SlowdownTrigger = 200
+        options.level0StopTrigger = 300
+        do {
+            let db = try Database(path: dir.path, options: options)
+            for round in 0..<6 {
+                for i in 0..<3000 { try db.put(Self.key(i), Self.value(i, round: round)) }
+                try db.flush()
+            }
+            try db.close()
+        }
+        options.level0CompactionTrigger = 2
+        let db = try Database(path: dir.path, options: options)  // schedules a compaction of six tables
+        try db.close()
+        let report = Verifier.verify(path: dir.path)
+        #expect(report.isHealthy, "\(report.problems)")
+        #expect(report.problems.isEmpty, "orphans or other leftovers: \(report.problems)")
+        let reopened = try Database(path: dir.path, options: options)
+        defer { try? reopened.close() }
+        for i in 0..<3000 { #expect(try reopened.get(Self.key(i)) == Self.value(i, round: 5)) }
+    }
+
+    /// The cancellation path itself, made deterministic: a cancelled compaction removes its outputs and installs
+    /// nothing.
+    @Test func aCancelledCompactionRemovesItsOutputs() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var options = Self.options(.leveled, inline: true)
+        options.level0CompactionTrigger = 100
+        options.level0SlowdownTrigger = 200
+        options.level0StopTrigger = 300
+        let db = try Database(path: dir.path, options: options)
+        for round in 0..<3 {
+            for i in 0..<3000 { try db.put(Self.key(i), Self.value(i, round: round)) }
+            try db.flush()
+        }
+        let before = Set(try PosixFileSystem().listDirectory(dir.path))
+        let shape = db.filesPerLevel
+        db.compactionCancelled.store(true, ordering: .relaxed)
+        #expect(throws: LSMKVError.closed) { try db.compact() }
+        #expect(Set(try PosixFileSystem().listDirectory(dir.path)) == before)
+        #expect(db.filesPerLevel == shape)
+        for i in 0..<3000 { #expect(try db.get(Self.key(i)) == Self.value(i, round: 2)) }
+        try db.close()
+    }
+
     @Test func level0StaysBelowTheStopTriggerUnderSustainedWrites() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
