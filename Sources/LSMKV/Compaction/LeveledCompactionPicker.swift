@@ -68,18 +68,15 @@ struct LeveledCompactionPicker {
         return compaction
     }
 
-    /// A rewrite in place of the files of `level` (the deepest holding data) overlapping `range`, skipping
-    /// `exclude`: it drops versions and tombstones that nothing needs any more, which no compaction into a deeper
-    /// level will ever do for them (RocksDB's forced bottommost compaction).
-    func manualInPlace(level: Int, range: KeyRange, excluding exclude: Set<UInt64>, _ version: Version)
-        -> Compaction?
-    {
+    /// A rewrite in place of the files of `level` (the deepest holding data) overlapping `range`: it drops versions
+    /// and tombstones that nothing needs any more, which no compaction into a deeper level will ever do for them
+    /// (RocksDB's forced bottommost compaction). The files overlapping a range are adjacent in the level, so the
+    /// outputs cover exactly the inputs' span and overlap no other file.
+    func manualInPlace(level: Int, range: KeyRange, _ version: Version) -> Compaction? {
         let files = version.overlappingFiles(level: level, smallest: range.start, largest: range.end)
-            .filter { !exclude.contains($0.number) }
         guard !files.isEmpty else { return nil }
         return Compaction(
-            inputs: [(level, addBoundaryInputs(level: level, files, version))], outputLevel: level,
-            reason: "manual")
+            inputs: [(level, addBoundaryInputs(level: level, files, version))], outputLevel: level, reason: "manual")
     }
 
     /// Builds the compaction of `inputs` (from `level`) into `level + 1`.

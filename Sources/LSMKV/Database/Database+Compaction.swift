@@ -155,15 +155,14 @@ extension Database {
                 let picker = LeveledCompactionPicker(options: options)
                 let start = state.withLock { $0.version }
                 let deepest = start.levels.lastIndex { !$0.isEmpty } ?? 0
-                var written: Set<UInt64> = []
                 for level in 0..<max(deepest, 1) {
                     if let compaction = picker.manual(level: level, range: range, state.withLock({ $0.version })) {
-                        written.formUnion(try runCompaction(compaction).map(\.number))
+                        try runCompaction(compaction)
                     }
                 }
+                // Then the deepest level itself, which only a rewrite in place cleans.
                 if deepest > 0,
-                    let compaction = picker.manualInPlace(
-                        level: deepest, range: range, excluding: written, state.withLock({ $0.version }))
+                    let compaction = picker.manualInPlace(level: deepest, range: range, state.withLock({ $0.version }))
                 {
                     try runCompaction(compaction)
                 }
@@ -192,9 +191,7 @@ extension Database {
     /// written; the inputs are deleted only after that edit is durable. On failure the partial outputs are removed
     /// and the error is recorded as the background error (the database turns read-only); a cancellation (the
     /// database is closing) removes them and records nothing.
-    /// - Returns: the tables the compaction wrote.
-    @discardableResult
-    func runCompaction(_ compaction: Compaction) throws -> [FileMetadata] {
+    func runCompaction(_ compaction: Compaction) throws {
         let (version, smallestSnapshot, lastSequence) = state.withLock { s in
             (s.version, min(snapshots.oldest ?? s.lastSequence, s.lastSequence), s.lastSequence)
         }
@@ -226,16 +223,17 @@ extension Database {
         }
         state.withLock { installCurrentVersion(&$0) }
         options.crashPointHook?(.compactionInstalled)
-        if compaction.isTrivialMove {
-            counters.trivialMoves.count()
-        } else {
-            counters.compactions.count()
-            counters.compactionBytesRead.count(result.bytesRead)
-            counters.compactionBytesWritten.count(result.bytesWritten)
-            counters.entriesDropped.count(result.entriesDropped)
+        counters.update { s in
+            if compaction.isTrivialMove {
+                s.trivialMoves += 1
+            } else {
+                s.compactions += 1
+                s.compactionBytesRead += result.bytesRead
+                s.compactionBytesWritten += result.bytesWritten
+                s.entriesDropped += result.entriesDropped
+            }
         }
         deleteObsoleteFiles()
-        return compaction.isTrivialMove ? [] : result.outputs
     }
 }
 

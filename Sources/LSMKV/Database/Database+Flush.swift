@@ -21,7 +21,8 @@ extension Database {
                 installCurrentVersion(&s)
                 for file in edit.newFiles { s.pendingOutputs.remove(file.file.number) }
             }
-            counters.flushBytesWritten.count(edit.newFiles.reduce(0) { $0 + $1.file.size })
+            let flushed = edit.newFiles.reduce(0) { $0 + $1.file.size }
+            counters.update { $0.flushBytesWritten += flushed }
             deleteObsoleteFiles()
             maybeScheduleCompaction()
         } catch {

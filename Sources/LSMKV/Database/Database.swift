@@ -235,7 +235,8 @@ public final class Database: Sendable {
                 options.crashPointHook?(.walAppend)
                 let logSize = log.size
                 try log.addRecord(batch.representation)
-                counters.logBytesWritten.count(log.size - logSize)
+                let logBytes = log.size - logSize
+                counters.update { $0.logBytesWritten += logBytes }
                 if sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
                     options.crashPointHook?(.walSync)
                     try log.sync()
@@ -247,7 +248,8 @@ public final class Database: Sendable {
             }
             mem.apply(operations, sequence: sequence)
             state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
-            counters.userBytesWritten.count(operations.reduce(0) { $0 + $1.userBytes })
+            let userBytes = operations.reduce(0) { $0 + $1.userBytes }
+            counters.update { $0.userBytesWritten += userBytes }
         }
     }
 
@@ -278,7 +280,7 @@ public final class Database: Sendable {
             if let error { throw LSMKVError.readOnly(reason: "\(error)") }
             if pressure == .slowdown && !delayed {
                 delayed = true
-                counters.writesSlowed.count()
+                counters.update { $0.writesSlowed += 1 }
                 waitForCompaction(upTo: .milliseconds(1))
                 continue
             }
@@ -288,7 +290,7 @@ public final class Database: Sendable {
                 continue
             }
             if pressure == .stop {
-                counters.writeStops.count()
+                counters.update { $0.writeStops += 1 }
                 waitForCompaction(upTo: .milliseconds(10))
                 continue
             }

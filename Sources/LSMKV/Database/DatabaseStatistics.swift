@@ -42,36 +42,21 @@ public struct DatabaseStatistics: Sendable, Equatable {
     public var tablesPerGet: Double { gets == 0 ? 0 : Double(tablesProbed) / Double(gets) }
 }
 
-/// The live counters behind ``DatabaseStatistics``: relaxed atomics, cheap enough for the read path.
+/// The live counters behind ``DatabaseStatistics``. The two the read path bumps on every `get` are relaxed atomics;
+/// the rest change once per write, flush or compaction and live under one lock.
 final class StatisticsCounters: Sendable {
-    let userBytesWritten = Atomic<Int>(0)
-    let logBytesWritten = Atomic<Int>(0)
-    let flushBytesWritten = Atomic<Int>(0)
-    let compactionBytesRead = Atomic<Int>(0)
-    let compactionBytesWritten = Atomic<Int>(0)
-    let compactions = Atomic<Int>(0)
-    let trivialMoves = Atomic<Int>(0)
-    let entriesDropped = Atomic<Int>(0)
+    private let totals = Mutex(DatabaseStatistics())
     let gets = Atomic<Int>(0)
     let tablesProbed = Atomic<Int>(0)
-    let writesSlowed = Atomic<Int>(0)
-    let writeStops = Atomic<Int>(0)
+
+    /// Changes the lock-protected counters.
+    func update(_ body: (inout DatabaseStatistics) -> Void) { totals.withLock { body(&$0) } }
 
     var snapshot: DatabaseStatistics {
-        var s = DatabaseStatistics()
-        s.userBytesWritten = userBytesWritten.load(ordering: .relaxed)
-        s.logBytesWritten = logBytesWritten.load(ordering: .relaxed)
-        s.flushBytesWritten = flushBytesWritten.load(ordering: .relaxed)
-        s.compactionBytesRead = compactionBytesRead.load(ordering: .relaxed)
-        s.compactionBytesWritten = compactionBytesWritten.load(ordering: .relaxed)
-        s.compactions = compactions.load(ordering: .relaxed)
-        s.trivialMoves = trivialMoves.load(ordering: .relaxed)
-        s.entriesDropped = entriesDropped.load(ordering: .relaxed)
-        s.gets = gets.load(ordering: .relaxed)
-        s.tablesProbed = tablesProbed.load(ordering: .relaxed)
-        s.writesSlowed = writesSlowed.load(ordering: .relaxed)
-        s.writeStops = writeStops.load(ordering: .relaxed)
-        return s
+        var statistics = totals.withLock { $0 }
+        statistics.gets = gets.load(ordering: .relaxed)
+        statistics.tablesProbed = tablesProbed.load(ordering: .relaxed)
+        return statistics
     }
 }
 

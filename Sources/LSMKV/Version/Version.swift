@@ -36,6 +36,13 @@ struct Version: Sendable {
                 result.levels[0].sort { $0.number > $1.number }
             } else {
                 result.levels[level].sort { InternalKey.compare($0.smallest, $1.smallest) < 0 }
+                // Reads binary-search these levels: an overlap would hide keys, so refuse it outright.
+                for (previous, next) in zip(result.levels[level], result.levels[level].dropFirst())
+                where InternalKey.compare(previous.largest, next.smallest) >= 0 {
+                    throw LSMKVError.corruption(
+                        file: manifest, offset: 0,
+                        reason: "tables \(previous.number) and \(next.number) overlap in level \(level)")
+                }
             }
         }
         return result

@@ -138,6 +138,13 @@ struct CompactionPickerTests {
         #expect(compaction.inputFiles.count == 2)
     }
 
+    @Test func aVersionRefusesOverlappingTablesBelowLevel0() throws {
+        #expect(throws: LSMKVError.self) {
+            try Self.version([(2, Self.file(5, "a", "m")), (2, Self.file(6, "k", "z"))])
+        }
+        _ = try Self.version([(0, Self.file(5, "a", "m")), (0, Self.file(6, "k", "z"))])
+    }
+
     // MARK: Tombstone safety
 
     @Test func deeperLevelsCursorFindsCoveringFilesForAscendingKeys() throws {

@@ -19,6 +19,16 @@ struct CompactionTests {
         return options
     }
 
+    /// `options` with automatic compaction (and the write stalls it drives) out of reach, so a test decides when
+    /// tables are merged.
+    static func withoutAutomaticCompaction(_ options: Options) -> Options {
+        var options = options
+        options.level0CompactionTrigger = 100
+        options.level0SlowdownTrigger = 200
+        options.level0StopTrigger = 300
+        return options
+    }
+
     static func key(_ i: Int) -> [UInt8] { Array("key\(String(i + 100_000))".utf8) }
     static func value(_ i: Int, round: Int) -> [UInt8] {
         [UInt8](repeating: UInt8(truncatingIfNeeded: i &* 31 &+ round), count: 100)
@@ -151,10 +161,7 @@ struct CompactionTests {
     func closeDuringACompactionLeavesNoPartialOutputs(strategy: CompactionStrategy) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        var options = Self.options(strategy)
-        options.level0CompactionTrigger = 100
-        options.level0SlowdownTrigger = 200
-        options.level0StopTrigger = 300
+        var options = Self.withoutAutomaticCompaction(Self.options(strategy))
         do {
             let db = try Database(path: dir.path, options: options)
             for round in 0..<6 {
@@ -179,10 +186,7 @@ struct CompactionTests {
     @Test func aCancelledCompactionRemovesItsOutputs() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        var options = Self.options(.leveled, inline: true)
-        options.level0CompactionTrigger = 100
-        options.level0SlowdownTrigger = 200
-        options.level0StopTrigger = 300
+        let options = Self.withoutAutomaticCompaction(Self.options(.leveled, inline: true))
         let db = try Database(path: dir.path, options: options)
         for round in 0..<3 {
             for i in 0..<3000 { try db.put(Self.key(i), Self.value(i, round: round)) }
@@ -223,11 +227,8 @@ struct CompactionTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let faulty = FaultInjectingFileSystem(wrapping: PosixFileSystem())
-        var options = Self.options(strategy, inline: true)
+        var options = Self.withoutAutomaticCompaction(Self.options(strategy, inline: true))
         options.fileSystem = faulty
-        options.level0CompactionTrigger = 100
-        options.level0SlowdownTrigger = 200
-        options.level0StopTrigger = 300
         let db = try Database(path: dir.path, options: options)
         for round in 0..<4 {
             for i in 0..<1000 { try db.put(Self.key(i), Self.value(i, round: round)) }
