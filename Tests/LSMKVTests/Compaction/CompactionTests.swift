@@ -208,7 +208,7 @@ struct CompactionTests {
         var options = Self.options(.leveled)
         options.writeBufferSize = 8 * 1024
         options.level0CompactionTrigger = 2
-        options.level0SlowdownTrigger = 3
+        options.level0SlowdownTrigger = 2
         options.level0StopTrigger = 4
         let db = try Database(path: dir.path, options: options)
         var peak = 0
@@ -220,6 +220,7 @@ struct CompactionTests {
         try db.close()
         #expect(peak <= 4, "level 0 reached \(peak) tables")
         #expect(stats.compactions + stats.trivialMoves > 0)
+        #expect(stats.writesSlowed > 0, "no write was ever delayed: \(stats)")
     }
 
     @Test(arguments: CompactionStrategy.allCases)
