@@ -181,6 +181,7 @@ extension Database {
         } catch is CompactionJob.Cancelled {
             throw LSMKVError.closed
         }
+        maybeScheduleCompaction()  // the new shape may itself need work (a level past its target)
     }
 
     // MARK: - Running
