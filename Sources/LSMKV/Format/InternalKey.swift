@@ -63,6 +63,31 @@ enum InternalKey {
         return ta > tb ? -1 : (ta < tb ? 1 : 0)
     }
 
+    /// ``compare(_:_:)`` on keys in place.
+    @inline(__always)
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard a.count >= 8, b.count >= 8 else { return Bytes.compare(a, b) }
+        let byUser = Bytes.compare(
+            UnsafeBufferPointer(rebasing: a[0..<(a.count - 8)]), UnsafeBufferPointer(rebasing: b[0..<(b.count - 8)]))
+        if byUser != 0 { return byUser }
+        let ta = trailer(a)
+        let tb = trailer(b)
+        return ta > tb ? -1 : (ta < tb ? 1 : 0)
+    }
+
+    /// The trailer of a well-formed internal key held in place.
+    @inline(__always)
+    static func trailer(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawBufferPointer(key).loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self))
+    }
+
+    /// Compares the user-key part of `internalKey` with `userKey`, without copying. An internal key shorter than 8
+    /// bytes (never produced by a valid file) compares whole, so a corrupt key cannot trap.
+    @inline(__always)
+    static func compareUserKey(of internalKey: [UInt8], with userKey: [UInt8]) -> Int {
+        Bytes.compare(internalKey, 0..<max(internalKey.count - 8, 0), userKey, 0..<userKey.count)
+    }
+
     /// Compares only the user-key parts of two internal keys.
     @inline(__always)
     static func compareUserKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -21,12 +21,20 @@ final class TableCache: Sendable {
     private let options: TableReaderOptions
     private let capacity: Int
     private let state = Mutex(State())
+    /// The data blocks of every table, shared; nil when block caching is off.
+    let blockCache: BlockCache?
 
-    init(directory: String, fileSystem: any FileSystem, options: TableReaderOptions, capacity: Int) {
+    /// A cache of up to `capacity` open tables whose data blocks share a block cache of `blockCacheCapacity`
+    /// bytes (0: no block cache).
+    init(
+        directory: String, fileSystem: any FileSystem, options: TableReaderOptions, capacity: Int,
+        blockCacheCapacity: Int = 0
+    ) {
         self.directory = directory
         self.fileSystem = fileSystem
         self.options = options
         self.capacity = max(capacity, 1)
+        blockCache = blockCacheCapacity > 0 ? BlockCache(capacity: blockCacheCapacity) : nil
     }
 
     /// The reader for `file`, opening it when it is not cached.
@@ -72,6 +80,12 @@ final class TableCache: Sendable {
                 file: path, offset: actualSize,
                 reason: "table is \(actualSize) bytes but the MANIFEST records \(file.size)")
         }
-        return try TableReader.open(file: handle, fileSize: file.size, options: options)
+        do {
+            return try TableReader.open(
+                file: handle, fileSize: file.size, options: options, cache: blockCache.map { ($0, file.number) })
+        } catch {
+            handle.close()
+            throw error
+        }
     }
 }
