@@ -206,7 +206,8 @@ public final class Database: Sendable {
         for follower in group.dropFirst() { batch.append(contentsOf: follower.batch) }
         let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
         batch.sequence = sequence
-        let operations = try batch.operations()
+        // Validate before logging, so a malformed batch never reaches the log (nothing is copied out).
+        try batch.forEachOperation { _, _, _ in }
         do {
             guard let log = writer.log else { throw LSMKVError.closed }
             options.crashPointHook?(.walAppend)
@@ -220,7 +221,7 @@ public final class Database: Sendable {
             setBackgroundError(error)
             throw error
         }
-        mem.apply(operations, sequence: sequence)
+        try mem.apply(batch, sequence: sequence)
         state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
     }
 

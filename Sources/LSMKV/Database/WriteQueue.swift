@@ -6,7 +6,8 @@ import Synchronization
 final class PendingWrite: Sendable {
     let batch: WriteBatch
     let sync: Bool
-    private let wakeUp = DispatchSemaphore(value: 0)
+    /// Created only when the write has to wait (most writes lead at once and never need one).
+    private let wakeUp = Mutex<DispatchSemaphore?>(nil)
     /// Nil until a leader committed (or failed) this write.
     private let outcome = Mutex<Result<Void, LSMKVError>?>(nil)
 
@@ -17,17 +18,21 @@ final class PendingWrite: Sendable {
 
     /// Blocks until a leader either finished this write (returns its outcome) or handed leadership to it
     /// (returns nil: the caller is now at the front of the queue and commits a group itself).
+    /// Only for a write that ``WriteQueue/enqueue(_:)`` did not put at the front.
     func waitForTurn() -> Result<Void, LSMKVError>? {
-        wakeUp.wait()
+        wakeUp.withLock { $0 }!.wait()
         return outcome.withLock { $0 }
     }
 
+    /// Called under the queue's lock when the write joins the queue behind others, so before anyone signals it.
+    fileprivate func prepareToWait() { wakeUp.withLock { $0 = DispatchSemaphore(value: 0) } }
+
     fileprivate func finish(_ result: Result<Void, LSMKVError>) {
         outcome.withLock { $0 = result }
-        wakeUp.signal()
+        wakeUp.withLock { $0 }!.signal()
     }
 
-    fileprivate func lead() { wakeUp.signal() }
+    fileprivate func lead() { wakeUp.withLock { $0 }!.signal() }
 }
 
 /// The group-commit queue of ``Database/write(_:sync:)``, LevelDB style.
@@ -49,7 +54,9 @@ final class WriteQueue: Sendable {
     func enqueue(_ write: PendingWrite) -> Bool {
         writers.withLock { writers in
             writers.append(write)
-            return writers.count == 1
+            if writers.count == 1 { return true }
+            write.prepareToWait()
+            return false
         }
     }
 
