@@ -40,12 +40,12 @@ enum InternalKey {
         guard key.count >= 8 else { return nil }
         let trailer = decodeFixed64(key, at: key.count - 8)
         guard let type = ValueType(rawValue: UInt8(truncatingIfNeeded: trailer)) else { return nil }
-        return (Array(key[..<(key.count - 8)]), trailer >> 8, type)
+        return (Bytes.copy(key, 0..<(key.count - 8)), trailer >> 8, type)
     }
 
     /// The user key part of a well-formed internal key (at least 8 bytes; the caller checked).
     @inline(__always)
-    static func userKey(_ key: [UInt8]) -> [UInt8] { Array(key[..<(key.count - 8)]) }
+    static func userKey(_ key: [UInt8]) -> [UInt8] { Bytes.copy(key, 0..<(key.count - 8)) }
 
     /// The trailer (`sequence << 8 | type`) of a well-formed internal key.
     @inline(__always)

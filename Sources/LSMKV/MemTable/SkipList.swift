@@ -39,18 +39,7 @@ struct SkipList {
     /// The key must not already be present.
     mutating func insert(userKey: UnsafeBufferPointer<UInt8>, trailer: UInt64, value: UnsafeBufferPointer<UInt8>) {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: SkipList.maxHeight) { previous in
-            var node = SkipList.head
-            for level in (0..<height).reversed() {
-                while true {
-                    let candidate = link(node, level)
-                    if candidate != SkipList.end && compare(candidate, userKey, trailer) < 0 {
-                        node = candidate
-                    } else {
-                        break
-                    }
-                }
-                previous[level] = node
-            }
+            _ = descend(to: userKey, trailer, recording: previous)
             let nodeHeight = randomHeight()
             if nodeHeight > height {
                 for level in height..<nodeHeight { previous[level] = SkipList.head }
@@ -74,6 +63,16 @@ struct SkipList {
 
     /// The first node whose key is `>= userKey ++ fixed64(trailer)`, or ``end``.
     func seek(userKey: UnsafeBufferPointer<UInt8>, trailer: UInt64) -> Int32 {
+        link(descend(to: userKey, trailer, recording: nil), 0)
+    }
+
+    /// Walks down from the head to the last node whose key is `< userKey ++ fixed64(trailer)`, recording the last
+    /// such node of every level in `previous` when given.
+    @inline(__always)
+    private func descend(
+        to userKey: UnsafeBufferPointer<UInt8>, _ trailer: UInt64,
+        recording previous: UnsafeMutableBufferPointer<Int32>?
+    ) -> Int32 {
         var node = SkipList.head
         for level in (0..<height).reversed() {
             while true {
@@ -84,8 +83,9 @@ struct SkipList {
                     break
                 }
             }
+            previous?[level] = node
         }
-        return link(node, 0)
+        return node
     }
 
     /// Node `node`'s user key compared with `userKey`, and its trailer, without copying.
@@ -117,12 +117,12 @@ struct SkipList {
 
     func key(_ node: Int32) -> [UInt8] {
         let start = keyStart[Int(node)]
-        return Array(arena[start..<start + Int(keyLength[Int(node)])])
+        return Bytes.copy(arena, start..<start + Int(keyLength[Int(node)]))
     }
 
     func value(_ node: Int32) -> [UInt8] {
         let start = keyStart[Int(node)] + Int(keyLength[Int(node)])
-        return Array(arena[start..<start + Int(valueLength[Int(node)])])
+        return Bytes.copy(arena, start..<start + Int(valueLength[Int(node)]))
     }
 
     @inline(__always)

@@ -197,7 +197,7 @@ struct BlockCursor {
     var isValid: Bool { current < block.restartsOffset }
 
     /// The current value, copied out of the block.
-    var value: [UInt8] { Array(block.contents[valueRange]) }
+    var value: [UInt8] { Bytes.copy(block.contents, valueRange) }
 
     mutating func seekToFirst() throws {
         guard block.restartCount > 0 else { return invalidate() }
@@ -284,7 +284,9 @@ struct BlockCursor {
 /// An iterator over one block's entries, in the block's key order: ``BlockCursor`` behind the
 /// ``InternalIterator`` protocol.
 final class BlockIterator: InternalIterator {
-    private var cursor: BlockCursor
+    // Unchecked: private to this single-threaded cursor and never accessed reentrantly; the dynamic exclusivity
+    // check cost more than the step itself.
+    @exclusivity(unchecked) private var cursor: BlockCursor
 
     init(_ block: Block) { cursor = BlockCursor(block) }
 

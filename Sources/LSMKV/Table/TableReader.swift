@@ -226,8 +226,10 @@ final class TableReader: Sendable {
 /// The two-level iterator of a table: the index block picks data blocks, read lazily as the cursor reaches them.
 final class TableIterator: InternalIterator {
     private let table: TableReader
-    private var index: BlockCursor
-    private var data: BlockCursor?
+    // Unchecked: private to this single-threaded iterator and never accessed reentrantly; dynamic exclusivity
+    // checks on every step cost more than the step.
+    @exclusivity(unchecked) private var index: BlockCursor
+    @exclusivity(unchecked) private var data: BlockCursor?
 
     init(table: TableReader) {
         self.table = table
