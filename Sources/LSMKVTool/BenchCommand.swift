@@ -26,6 +26,7 @@ enum BenchCommand {
                                    readrandom   N gets of random keys in [0, N) (existing after fillseq)
                                    readmissing  N gets of keys that are never present
                                    readseq      one iterator, N next() calls
+                                   readreverse  one reverse iterator (makeReverseIterator), N next() calls
                                    seekrandom   N times: makeIterator(from: random key), one next()
                                    deleterandom N deletes of random keys
                                    fsync        max(N/100, 100) times: append 4 KiB to a file and fdatasync it
@@ -146,7 +147,7 @@ struct SplitMix64 {
 struct BenchRunner {
     static let known: Set<String> = [
         "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
-        "deleterandom", "fillsync", "fillbatch", "fsync",
+        "deleterandom", "fillsync", "fillbatch", "fsync", "readreverse",
     ]
     static let keySize = 16
     static let batchSize = 1000
@@ -369,10 +370,10 @@ struct BenchRunner {
             }
             operations = reads
             message = "(\(found) of \(reads) found)"
-        case "readseq":
+        case "readseq", "readreverse":
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
-            let iterator = try db.makeIterator()
+            let iterator = try name == "readseq" ? db.makeIterator() : db.makeReverseIterator()
             var t0 = Self.now()
             while operations < reads, let entry = try iterator.next() {
                 let t1 = Self.now()

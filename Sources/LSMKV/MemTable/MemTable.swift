@@ -102,6 +102,14 @@ private final class MemTableIterator: InternalIterator {
         load { $0.successor(current) }
     }
 
+    func seekToLast() { load { $0.last } }
+
+    func prev() {
+        guard node != SkipList.end else { return }
+        let current = key
+        load { $0.predecessor(of: current) }
+    }
+
     private func load(_ position: (borrowing SkipList) -> Int32) {
         (node, key, value) = table.withList { list in
             let n = position(list)

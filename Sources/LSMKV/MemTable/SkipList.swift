@@ -109,6 +109,23 @@ struct SkipList {
         }
     }
 
+    /// The last node whose key is `< key` (an internal key), or ``end`` when there is none.
+    func predecessor(of key: [UInt8]) -> Int32 {
+        let node = key.withUnsafeBufferPointer { k in
+            descend(to: UnsafeBufferPointer(rebasing: k[..<(k.count - 8)]), InternalKey.trailer(k), recording: nil)
+        }
+        return node == SkipList.head ? SkipList.end : node
+    }
+
+    /// The last node, or ``end`` when empty.
+    var last: Int32 {
+        var node = SkipList.head
+        for level in (0..<height).reversed() {
+            while link(node, level) != SkipList.end { node = link(node, level) }
+        }
+        return node == SkipList.head ? SkipList.end : node
+    }
+
     /// The first node, or ``end`` when empty.
     var first: Int32 { link(SkipList.head, 0) }
 

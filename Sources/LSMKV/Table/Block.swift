@@ -233,6 +233,30 @@ struct BlockCursor {
         try parseNext()
     }
 
+    mutating func seekToLast() throws {
+        guard block.restartCount > 0 else { return invalidate() }
+        startAtRestart(block.restartCount - 1)
+        try parseNext()
+        while isValid && nextOffset < block.restartsOffset { try parseNext() }
+    }
+
+    /// Moves to the previous entry: rescans from the last restart point before the current entry.
+    mutating func prev() throws {
+        guard isValid else { return }
+        let original = current
+        // The last restart point before the current entry.
+        var low = 0
+        var high = block.restartCount - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if block.restartPoint(mid) < original { low = mid } else { high = mid - 1 }
+        }
+        guard block.restartPoint(low) < original else { return invalidate() }
+        startAtRestart(low)
+        try parseNext()
+        while isValid && nextOffset < original { try parseNext() }
+    }
+
     private mutating func startAtRestart(_ index: Int) {
         // The key's bytes stay as a buffer for the restart entry, which shares nothing with them.
         atRestart = true
@@ -304,4 +328,6 @@ final class BlockIterator: InternalIterator {
     func seekToFirst() throws { try cursor.seekToFirst() }
     func seek(_ target: [UInt8]) throws { try cursor.seek(target) }
     func next() throws { try cursor.next() }
+    func seekToLast() throws { try cursor.seekToLast() }
+    func prev() throws { try cursor.prev() }
 }

@@ -266,6 +266,23 @@ final class TableIterator: InternalIterator {
         }
     }
 
+    func seekToLast() throws {
+        try guarded {
+            try index.seekToLast()
+            try loadDataBlock()
+            try data?.seekToLast()
+            try skipEmptyBlocksBackward()
+        }
+    }
+
+    func prev() throws {
+        guard data?.isValid == true else { return }
+        try guarded {
+            try data?.prev()
+            try skipEmptyBlocksBackward()
+        }
+    }
+
     // After an error the iterator is invalid rather than half-positioned.
     private func guarded(_ body: () throws -> Void) throws {
         do {
@@ -293,6 +310,18 @@ final class TableIterator: InternalIterator {
             try index.next()
             try loadDataBlock()
             try data?.seekToFirst()
+        }
+    }
+
+    private func skipEmptyBlocksBackward() throws {
+        while data?.isValid == false {
+            guard index.isValid else {
+                data = nil
+                return
+            }
+            try index.prev()
+            try loadDataBlock()
+            try data?.seekToLast()
         }
     }
 }
