@@ -16,6 +16,18 @@ struct Block: Sendable {
     /// The number of restart points.
     let restartCount: Int
 
+    /// A block with no entries (a zero restart count), for cursors that have no block yet.
+    static let empty = Block(emptyBlockIn: "")
+
+    private init(emptyBlockIn file: String) {
+        contents = [0, 0, 0, 0]
+        self.file = file
+        fileOffset = 0
+        comparator = .internalKey
+        restartsOffset = 0
+        restartCount = 0
+    }
+
     /// Validates the restart count and every restart offset against the block's size.
     init(contents: [UInt8], file: String, fileOffset: Int, comparator: BlockComparator) throws {
         self.contents = contents
@@ -152,21 +164,57 @@ extension Block {
         return nil
     }
 
-    /// Compares the key of the restart entry at `offset` with `target` in place, without building the key.
-    /// - Throws: corruption when the entry is malformed (a restart entry must share nothing).
+    /// The lengths of the restart entry at `offset`, which must share nothing with its predecessor.
+    /// - Throws: corruption when the entry is malformed.
     @inline(__always)
-    func compareRestartKey(at offset: Int, with target: [UInt8]) throws -> Int {
+    func restartEntryHeader(at offset: Int) throws -> BlockEntryHeader {
         guard let header = entryHeader(at: offset, previousKeyCount: 0) else {
             // An empty previous key makes a nonzero shared count at a restart point a corruption.
             _ = try decodeEntry(at: offset, previousKey: [])
             preconditionFailure("decodeEntry accepted an entry entryHeader rejected")
         }
+        return header
+    }
+
+    /// Compares the key of the restart entry at `offset` with `target` in place, without building the key.
+    /// - Throws: corruption when the entry is malformed (a restart entry must share nothing).
+    @inline(__always)
+    func compareRestartKey(at offset: Int, with target: [UInt8]) throws -> Int {
+        let header = try restartEntryHeader(at: offset)
         return contents.withUnsafeBufferPointer { b in
             target.withUnsafeBufferPointer { t in
                 comparator.compare(
                     UnsafeBufferPointer(rebasing: b[header.keyStart..<header.keyStart + header.nonShared]), t)
             }
         }
+    }
+
+    /// Where the value of the first entry whose key is `>= target` lies, or nil when every key is smaller.
+    ///
+    /// Compares keys in place when the entries around the answer are restart points, as in index blocks (restart
+    /// interval 1), so no key is built; otherwise it seeks with a ``BlockCursor``.
+    func valueRangeOfFirstEntry(atOrAfter target: [UInt8]) throws -> Range<Int>? {
+        // An empty block has no entries (its single restart point sits at the restart array).
+        guard restartCount > 0, restartsOffset > 0 else { return nil }
+        // The first restart point whose key is >= target.
+        var low = 0
+        var high = restartCount
+        while low < high {
+            let mid = (low + high) / 2
+            if try compareRestartKey(at: restartPoint(mid), with: target) < 0 { low = mid + 1 } else { high = mid }
+        }
+        if low > 0 {
+            // The answer is restart `low`'s entry only when restart `low - 1` holds a single entry.
+            let previous = try restartEntryHeader(at: restartPoint(low - 1))
+            let nextRestart = low < restartCount ? restartPoint(low) : restartsOffset
+            guard previous.valueRange.upperBound == nextRestart else {
+                var cursor = BlockCursor(self)
+                try cursor.seek(target)
+                return cursor.isValid ? cursor.valueRange : nil
+            }
+        }
+        guard low < restartCount else { return nil }
+        return try restartEntryHeader(at: restartPoint(low)).valueRange
     }
 }
 
@@ -177,7 +225,7 @@ extension Block {
 /// error the cursor is invalid.
 struct BlockCursor {
     /// The block being iterated.
-    let block: Block
+    private(set) var block: Block
     // Offset of the current entry; `block.restartsOffset` when invalid.
     private var current: Int
     private var nextOffset: Int
@@ -195,6 +243,15 @@ struct BlockCursor {
     }
 
     var isValid: Bool { current < block.restartsOffset }
+
+    /// Moves the cursor to another block, positioned nowhere, keeping its key buffer (no allocation per block).
+    mutating func reset(to block: Block) {
+        self.block = block
+        current = block.restartsOffset
+        nextOffset = block.restartsOffset
+        valueRange = 0..<0
+        atRestart = true
+    }
 
     /// The current value, copied out of the block.
     var value: [UInt8] { Bytes.copy(block.contents, valueRange) }

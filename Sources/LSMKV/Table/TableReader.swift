@@ -190,10 +190,8 @@ final class TableReader: Sendable {
     /// Reads at most one data block (none when it is cached), and none when the bloom filter rules out the user
     /// key. The caller checks the returned key's user key and type.
     func get(_ lookupKey: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
-        var index = BlockCursor(indexBlock)
-        try index.seek(lookupKey)
-        guard index.isValid else { return nil }
-        let handle = try dataHandle(valueRange: index.valueRange)
+        guard let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: lookupKey) else { return nil }
+        let handle = try dataHandle(valueRange: handleRange)
         if let filter, lookupKey.count >= 8 {
             let mayMatch = lookupKey.withUnsafeBufferPointer { key in
                 filter.keyMayMatch(
@@ -213,9 +211,9 @@ final class TableReader: Sendable {
     /// The approximate file offset where entries for `key` begin: the offset of the data block that would hold
     /// it, or the metaindex offset (close to the file size) when it sorts after every entry.
     func approximateOffset(of key: [UInt8]) throws -> Int {
-        var index = BlockCursor(indexBlock)
-        try index.seek(key)
-        if index.isValid { return Int(try dataHandle(valueRange: index.valueRange).offset) }
+        if let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: key) {
+            return Int(try dataHandle(valueRange: handleRange).offset)
+        }
         return Int(footer.metaindexHandle.offset)
     }
 
@@ -229,22 +227,24 @@ final class TableIterator: InternalIterator {
     // Unchecked: private to this single-threaded iterator and never accessed reentrantly; dynamic exclusivity
     // checks on every step cost more than the step.
     @exclusivity(unchecked) private var index: BlockCursor
-    @exclusivity(unchecked) private var data: BlockCursor?
+    /// The current data block's cursor; over ``Block/empty`` (never valid) when there is none, so a step reads
+    /// the cursor in place instead of unwrapping a copy of it.
+    @exclusivity(unchecked) private var data = BlockCursor(Block.empty)
 
     init(table: TableReader) {
         self.table = table
         index = BlockCursor(table.indexBlock)
     }
 
-    var isValid: Bool { data?.isValid ?? false }
-    var key: [UInt8] { data!.key }
-    var value: [UInt8] { data!.value }
+    var isValid: Bool { data.isValid }
+    var key: [UInt8] { data.key }
+    var value: [UInt8] { data.value }
 
     func seekToFirst() throws {
         try guarded {
             try index.seekToFirst()
             try loadDataBlock()
-            try data?.seekToFirst()
+            try data.seekToFirst()
             try skipEmptyBlocks()
         }
     }
@@ -253,15 +253,15 @@ final class TableIterator: InternalIterator {
         try guarded {
             try index.seek(target)
             try loadDataBlock()
-            try data?.seek(target)
+            try data.seek(target)
             try skipEmptyBlocks()
         }
     }
 
     func next() throws {
-        guard data?.isValid == true else { return }
+        guard data.isValid else { return }
         try guarded {
-            try data?.next()
+            try data.next()
             try skipEmptyBlocks()
         }
     }
@@ -270,58 +270,51 @@ final class TableIterator: InternalIterator {
         try guarded {
             try index.seekToLast()
             try loadDataBlock()
-            try data?.seekToLast()
+            try data.seekToLast()
             try skipEmptyBlocksBackward()
         }
     }
 
     func prev() throws {
-        guard data?.isValid == true else { return }
+        guard data.isValid else { return }
         try guarded {
-            try data?.prev()
+            try data.prev()
             try skipEmptyBlocksBackward()
         }
     }
+
+    private func clearData() { data.reset(to: Block.empty) }
 
     // After an error the iterator is invalid rather than half-positioned.
     private func guarded(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch {
-            data = nil
+            clearData()
             throw error
         }
     }
 
     private func loadDataBlock() throws {
-        guard index.isValid else {
-            data = nil
-            return
-        }
-        data = BlockCursor(try table.readDataBlock(try table.dataHandle(valueRange: index.valueRange)))
+        guard index.isValid else { return clearData() }
+        data.reset(to: try table.readDataBlock(try table.dataHandle(valueRange: index.valueRange)))
     }
 
     private func skipEmptyBlocks() throws {
-        while data?.isValid == false {
-            guard index.isValid else {
-                data = nil
-                return
-            }
+        while !data.isValid {
+            guard index.isValid else { return clearData() }
             try index.next()
             try loadDataBlock()
-            try data?.seekToFirst()
+            try data.seekToFirst()
         }
     }
 
     private func skipEmptyBlocksBackward() throws {
-        while data?.isValid == false {
-            guard index.isValid else {
-                data = nil
-                return
-            }
+        while !data.isValid {
+            guard index.isValid else { return clearData() }
             try index.prev()
             try loadDataBlock()
-            try data?.seekToLast()
+            try data.seekToLast()
         }
     }
 }

@@ -6,9 +6,15 @@ import VFS
 /// Bounded to `capacity` open tables; past that the least recently used is dropped (readers that still hold it
 /// keep using it until they let go).
 final class TableCache: Sendable {
-    private struct Entry {
-        var reader: TableReader
-        var lastUse: UInt64
+    /// A class, so a hit updates `lastUse` without writing the dictionary back (one hash per lookup, not two).
+    private final class Entry: Sendable {
+        let reader: TableReader
+        let lastUse: Atomic<UInt64>
+
+        init(reader: TableReader, lastUse: UInt64) {
+            self.reader = reader
+            self.lastUse = Atomic(lastUse)
+        }
     }
 
     private struct State {
@@ -42,9 +48,8 @@ final class TableCache: Sendable {
     func reader(for file: FileMetadata) throws -> TableReader {
         let cached = state.withLock { state -> TableReader? in
             state.clock += 1
-            guard var entry = state.entries[file.number] else { return nil }
-            entry.lastUse = state.clock
-            state.entries[file.number] = entry
+            guard let entry = state.entries[file.number] else { return nil }
+            entry.lastUse.store(state.clock, ordering: .relaxed)
             return entry.reader
         }
         if let cached { return cached }
@@ -53,7 +58,9 @@ final class TableCache: Sendable {
             state.clock += 1
             state.entries[file.number] = Entry(reader: reader, lastUse: state.clock)
             if state.entries.count > capacity,
-                let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+                let oldest = state.entries.min(by: {
+                    $0.value.lastUse.load(ordering: .relaxed) < $1.value.lastUse.load(ordering: .relaxed)
+                })?.key
             {
                 state.entries.removeValue(forKey: oldest)
             }
