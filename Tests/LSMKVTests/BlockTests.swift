@@ -19,6 +19,13 @@ struct BlockTests {
         return builder.finish()
     }
 
+    /// The parsed block holding `entries`.
+    static func block(_ entries: [(key: [UInt8], value: [UInt8])], restartInterval: Int) throws -> Block {
+        try Block(
+            contents: build(entries, restartInterval: restartInterval), file: "t.ldb", fileOffset: 0,
+            comparator: .internalKey)
+    }
+
     @Test(arguments: [1, 2, 16, 1000])
     func roundTripAndSeek(restartInterval: Int) throws {
         let entries = Self.entries(500)
@@ -163,9 +170,7 @@ struct BlockTests {
     @Test(arguments: [1, 2, 16])
     func inPlaceLowerBoundMatchesCursorSeek(restartInterval: Int) throws {
         let entries = Self.entries(300)
-        let block = try Block(
-            contents: Self.build(entries, restartInterval: restartInterval), file: "t.ldb", fileOffset: 0,
-            comparator: .internalKey)
+        let block = try Self.block(entries, restartInterval: restartInterval)
         var targets = entries.map(\.key)
         for e in entries {
             let user = InternalKey.userKey(e.key)

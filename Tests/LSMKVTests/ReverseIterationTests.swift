@@ -9,9 +9,7 @@ struct ReverseIterationTests {
     @Test(arguments: [1, 3, 16])
     func blockCursorWalksBackwardsOverEveryEntry(restartInterval: Int) throws {
         let entries = BlockTests.entries(300)
-        let block = try Block(
-            contents: BlockTests.build(entries, restartInterval: restartInterval), file: "t.ldb", fileOffset: 0,
-            comparator: .internalKey)
+        let block = try BlockTests.block(entries, restartInterval: restartInterval)
         var cursor = BlockCursor(block)
         try cursor.seekToLast()
         var index = entries.count - 1
