@@ -14,8 +14,10 @@ let package = Package(
     targets: [
         // The only door to the disk: the FileSystem protocol and its implementations.
         .target(name: "VFS"),
+        // Hardware CRC-32C (SSE4.2 / aarch64 CRC32) with a runtime CPU check; our own C, not a dependency.
+        .target(name: "CCRC32C"),
         // The storage engine. Every byte goes through a VFS.FileSystem.
-        .target(name: "LSMKV", dependencies: ["VFS"]),
+        .target(name: "LSMKV", dependencies: ["VFS", "CCRC32C"]),
         // Workloads, the crash oracle, scenarios and the crash-test runner core.
         .target(name: "CrashTest", dependencies: ["VFS", "LSMKV"]),
         // `lsmkv`, the database command-line tool.

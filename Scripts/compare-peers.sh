@@ -5,7 +5,7 @@
 #
 #   --num N           operations per workload (default 200000; fillsync runs N/100)
 #   --benchmarks LIST comma-separated (default: fillsync,fillrandom,fillbatch,fillseq,overwrite,
-#                     readrandom,readmissing,readseq,seekrandom,deleterandom; the read workloads
+#                     readrandom,readmissing,readseq,readreverse,seekrandom,deleterandom; the read workloads
 #                     and deleterandom use the database the earlier workloads left, so keep a fill first)
 #   --dir DIR         where the databases live (default a new directory under ${TMPDIR:-/tmp})
 #
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 num=200000
-benchmarks="fillsync,fillrandom,fillbatch,fillseq,overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom"
+benchmarks="fillsync,fillrandom,fillbatch,fillseq,overwrite,readrandom,readmissing,readseq,readreverse,seekrandom,deleterandom"
 dir=""
 while [[ $# -gt 0 ]]; do
     case "$1" in

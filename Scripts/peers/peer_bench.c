@@ -64,7 +64,7 @@ static rocksdb_writeoptions_t *rwrite_nosync, *rwrite_sync;
 static rocksdb_writebatch_t *rbatch;
 
 static sqlite3 *sdb;
-static sqlite3_stmt *s_put, *s_get, *s_del, *s_seek, *s_scan, *s_begin, *s_commit;
+static sqlite3_stmt *s_put, *s_get, *s_del, *s_seek, *s_scan, *s_scan_reverse, *s_begin, *s_commit;
 static int s_sync_full = -1;
 /* Directory size once the current benchmark's database is open (after a fresh_db deletion). */
 static long long size_baseline;
@@ -161,7 +161,7 @@ static void db_close(void) {
     if (rdb) rocksdb_close(rdb);
     rdb = NULL;
     if (sdb) {
-        sqlite3_stmt *all[] = {s_put, s_get, s_del, s_seek, s_scan, s_begin, s_commit};
+        sqlite3_stmt *all[] = {s_put, s_get, s_del, s_seek, s_scan, s_scan_reverse, s_begin, s_commit};
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
         sqlite3_close(sdb);
         sdb = NULL;
@@ -204,6 +204,8 @@ static void db_open(int fresh) {
         sqlite_check(sqlite3_prepare_v2(sdb, "SELECT k, v FROM kv WHERE k >= ? ORDER BY k LIMIT 1", -1, &s_seek, NULL),
                      "prepare");
         sqlite_check(sqlite3_prepare_v2(sdb, "SELECT k, v FROM kv ORDER BY k", -1, &s_scan, NULL), "prepare");
+        sqlite_check(sqlite3_prepare_v2(sdb, "SELECT k, v FROM kv ORDER BY k DESC", -1, &s_scan_reverse, NULL),
+                     "prepare");
         sqlite_check(sqlite3_prepare_v2(sdb, "BEGIN", -1, &s_begin, NULL), "prepare");
         sqlite_check(sqlite3_prepare_v2(sdb, "COMMIT", -1, &s_commit, NULL), "prepare");
         break;
@@ -315,25 +317,26 @@ static void db_write_batch(long first, long end, int sync) {
     }
 }
 
-/* readseq: time each step of one full-order cursor; returns entries read and adds their bytes. */
-static long db_readseq(long limit, long long *bytes) {
+/* readseq (readreverse when `reverse`): time each step of one full-order cursor; returns entries read and adds
+ * their bytes. */
+static long db_readseq(long limit, long long *bytes, int reverse) {
     long n = 0;
     uint64_t t0 = now_ns(), t1;
     if (kind == LEVELDB || kind == ROCKSDB) {
         leveldb_iterator_t *li = kind == LEVELDB ? leveldb_create_iterator(ldb, lread) : NULL;
         rocksdb_iterator_t *ri = kind == ROCKSDB ? rocksdb_create_iterator(rdb, rread) : NULL;
-        if (li) leveldb_iter_seek_to_first(li);
-        if (ri) rocksdb_iter_seek_to_first(ri);
+        if (li) reverse ? leveldb_iter_seek_to_last(li) : leveldb_iter_seek_to_first(li);
+        if (ri) reverse ? rocksdb_iter_seek_to_last(ri) : rocksdb_iter_seek_to_first(ri);
         while (n < limit && (li ? leveldb_iter_valid(li) : rocksdb_iter_valid(ri))) {
             size_t kl, vl;
             if (li) {
                 (void)leveldb_iter_key(li, &kl);
                 (void)leveldb_iter_value(li, &vl);
-                leveldb_iter_next(li);
+                reverse ? leveldb_iter_prev(li) : leveldb_iter_next(li);
             } else {
                 (void)rocksdb_iter_key(ri, &kl);
                 (void)rocksdb_iter_value(ri, &vl);
-                rocksdb_iter_next(ri);
+                reverse ? rocksdb_iter_prev(ri) : rocksdb_iter_next(ri);
             }
             *bytes += (long long)(kl + vl);
             t1 = now_ns();
@@ -343,15 +346,16 @@ static long db_readseq(long limit, long long *bytes) {
         if (li) leveldb_iter_destroy(li);
         if (ri) rocksdb_iter_destroy(ri);
     } else {
-        while (n < limit && sqlite3_step(s_scan) == SQLITE_ROW) {
-            (void)sqlite3_column_blob(s_scan, 0);
-            (void)sqlite3_column_blob(s_scan, 1);
-            *bytes += sqlite3_column_bytes(s_scan, 0) + sqlite3_column_bytes(s_scan, 1);
+        sqlite3_stmt *scan = reverse ? s_scan_reverse : s_scan;
+        while (n < limit && sqlite3_step(scan) == SQLITE_ROW) {
+            (void)sqlite3_column_blob(scan, 0);
+            (void)sqlite3_column_blob(scan, 1);
+            *bytes += sqlite3_column_bytes(scan, 0) + sqlite3_column_bytes(scan, 1);
             t1 = now_ns();
             samples[n++] = t1 - t0;
             t0 = t1;
         }
-        sqlite3_reset(s_scan);
+        sqlite3_reset(scan);
     }
     return n;
 }
@@ -470,10 +474,10 @@ static void run(const char *name) {
         }
         ops = count = nreads;
         snprintf(message, sizeof message, "(%ld of %ld found)", found, nreads);
-    } else if (!strcmp(name, "readseq")) {
+    } else if (!strcmp(name, "readseq") || !strcmp(name, "readreverse")) {
         db_open(0);
         start = now_ns();
-        ops = count = db_readseq(nreads, &bytes);
+        ops = count = db_readseq(nreads, &bytes, !strcmp(name, "readreverse"));
     } else if (!strcmp(name, "seekrandom")) {
         db_open(0);
         start = now_ns();

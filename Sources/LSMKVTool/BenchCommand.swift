@@ -1,5 +1,7 @@
 import Foundation
 import LSMKV
+import Synchronization
+import VFS
 
 /// `lsmkv bench`: LevelDB's `db_bench` workloads against LSMKV, with the same names, key format and output lines.
 ///
@@ -12,7 +14,7 @@ import LSMKV
 enum BenchCommand {
     static let usage = """
         USAGE: lsmkv bench [--db DIR] [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--reads=N]
-                           [--sync] [--use_existing_db] [--json]
+                           [--threads=T] [--sync] [--use_existing_db] [--json]
 
           --benchmarks=LIST      Comma-separated, run in order (default fillseq,fillrandom,overwrite,readrandom,
                                  readmissing,readseq,seekrandom,deleterandom,fillsync,fillbatch):
@@ -24,11 +26,17 @@ enum BenchCommand {
                                    readrandom   N gets of random keys in [0, N) (existing after fillseq)
                                    readmissing  N gets of keys that are never present
                                    readseq      one iterator, N next() calls
+                                   readreverse  one reverse iterator (makeReverseIterator), N next() calls
                                    seekrandom   N times: makeIterator(from: random key), one next()
                                    deleterandom N deletes of random keys
+                                   fsync        max(N/100, 100) times: append 4 KiB to a file and fdatasync it
+                                                (the disk's synced-append rate, the ceiling for fillsync)
           --num=N                Operations per benchmark (default 1000000).
           --reads=N              Operations for the read benchmarks (default --num).
           --value_size=BYTES     Value size (default 100).
+          --threads=T            fillseq/fillrandom/overwrite/fillsync: T threads, each doing the benchmark's
+                                 operations with its own keys (db_bench's --threads); ops/sec counts all of them.
+                                 Concurrent sync writes share log syncs (group commit). Default 1.
           --sync                 Sync every write (fillsync always does).
           --use_existing_db      Keep the database at --db instead of deleting it first (fill* still start fresh).
           --json                 Print one JSON object per benchmark instead of db_bench lines.
@@ -44,6 +52,7 @@ enum BenchCommand {
         var num = 1_000_000
         var reads: Int?
         var valueSize = 100
+        var threads = 1
         var sync = false
         var useExistingDatabase = false
         var json = false
@@ -100,6 +109,7 @@ enum BenchCommand {
             case "--num": configuration.num = try number("num", try requireValue())
             case "--reads": configuration.reads = try number("reads", try requireValue())
             case "--value_size": configuration.valueSize = try number("value_size", try requireValue())
+            case "--threads": configuration.threads = max(1, try number("threads", try requireValue()))
             case "--sync": configuration.sync = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--use_existing_db":
                 configuration.useExistingDatabase = value.map { $0 != "0" && $0 != "false" } ?? true
@@ -113,6 +123,11 @@ enum BenchCommand {
         }
         return configuration
     }
+}
+
+/// What each writer thread of a concurrent fill reports: its latencies and its error, if any.
+final class ThreadResults: Sendable {
+    let value = Mutex<[(latencies: [UInt64], error: String?)]>([])
 }
 
 /// SplitMix64: the deterministic key generator shared with `Scripts/peers/peer_bench.c`.
@@ -135,7 +150,7 @@ struct SplitMix64 {
 struct BenchRunner {
     static let known: Set<String> = [
         "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
-        "deleterandom", "fillsync", "fillbatch",
+        "deleterandom", "fillsync", "fillbatch", "fsync", "readreverse",
     ]
     static let keySize = 16
     static let batchSize = 1000
@@ -155,7 +170,8 @@ struct BenchRunner {
     init(directory: String, configuration: BenchCommand.Configuration) {
         self.directory = directory
         self.configuration = configuration
-        samples = [UInt64](repeating: 0, count: max(configuration.num, configuration.reads ?? 0, 1))
+        samples = [UInt64](
+            repeating: 0, count: max(configuration.num * configuration.threads, configuration.reads ?? 0, 1))
         key = [UInt8](repeating: UInt8(ascii: "0"), count: Self.keySize)
         value = [UInt8](repeating: 0, count: configuration.valueSize)
     }
@@ -169,6 +185,7 @@ struct BenchRunner {
             print("Values:      \(configuration.valueSize) bytes each (no compression)")
             print("Entries:     \(configuration.num)")
             print("Sync:        \(configuration.sync ? "every write" : "off (fillsync syncs)")")
+            if configuration.threads > 1 { print("Threads:     \(configuration.threads) (fill benchmarks)") }
             print("------------------------------------------------")
         }
         for benchmark in configuration.benchmarks { try run(benchmark) }
@@ -300,16 +317,25 @@ struct BenchRunner {
             let count = name == "fillsync" ? max(num / 100, 1) : num
             let db = try open(fresh: name != "overwrite", sync: sync)
             start = Self.now()
-            for i in 0..<count {
-                let k = name == "fillseq" ? i : random.uniform(num)
-                setKey(k)
-                setValue(k)
-                let t0 = Self.now()
-                try db.put(key, value, sync: sync)
-                samples[i] = Self.now() &- t0
+            if configuration.threads > 1 {
+                operations = try fillConcurrently(db, name: name, count: count, sync: sync)
+            } else {
+                for i in 0..<count {
+                    let k = name == "fillseq" ? i : random.uniform(num)
+                    setKey(k)
+                    setValue(k)
+                    let t0 = Self.now()
+                    try db.put(key, value, sync: sync)
+                    samples[i] = Self.now() &- t0
+                }
+                operations = count
             }
-            operations = count
-            bytes = count * (Self.keySize + configuration.valueSize)
+            bytes = operations * (Self.keySize + configuration.valueSize)
+        case "fsync":
+            operations = max(num / 100, 100)
+            start = Self.now()
+            try syncedAppends(operations)
+            message = "(4 KiB append + fdatasync)"
         case "fillbatch":
             let db = try open(fresh: true, sync: configuration.sync)
             start = Self.now()
@@ -356,10 +382,10 @@ struct BenchRunner {
             }
             operations = reads
             message = "(\(found) of \(reads) found)"
-        case "readseq":
+        case "readseq", "readreverse":
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
-            let iterator = try db.makeIterator()
+            let iterator = try name == "readseq" ? db.makeIterator() : db.makeReverseIterator()
             var t0 = Self.now()
             while operations < reads, let entry = try iterator.next() {
                 let t1 = Self.now()
@@ -396,6 +422,75 @@ struct BenchRunner {
         }
         try report(name, start: start, operations: operations, samples: operations, bytes: bytes, message: message)
         account(isWrite: isWrite, bytes: bytes, writtenBefore: writtenBefore)
+    }
+
+    /// Runs a fill benchmark on `configuration.threads` threads, each writing `count` keys: thread `t` writes
+    /// keys `t * num + i` in order (fillseq) or random keys in `[0, num)` from its own generator. Returns the
+    /// operations done; latencies land in `samples`.
+    mutating func fillConcurrently(_ db: Database, name: String, count: Int, sync: Bool) throws -> Int {
+        let threads = configuration.threads
+        let (num, valueSize) = (configuration.num, configuration.valueSize)
+        let results = ThreadResults()
+        let done = DispatchGroup()
+        for t in 0..<threads {
+            done.enter()
+            let thread = Thread {
+                var runner = BenchRunner(
+                    directory: "", configuration: BenchCommand.Configuration(num: 0, valueSize: valueSize))
+                var random = SplitMix64(state: 301 &+ UInt64(t))
+                var latencies = [UInt64](repeating: 0, count: count)
+                var failure: String?
+                for i in 0..<count {
+                    let k = name == "fillseq" ? t * num + i : random.uniform(num)
+                    runner.setKey(k)
+                    runner.setValue(k)
+                    let t0 = Self.now()
+                    do {
+                        try db.put(runner.key, runner.value, sync: sync)
+                    } catch {
+                        failure = "\(error)"
+                        break
+                    }
+                    latencies[i] = Self.now() &- t0
+                }
+                results.value.withLock { $0.append((latencies, failure)) }
+                done.leave()
+            }
+            thread.start()
+        }
+        done.wait()
+        let all = results.value.withLock { $0 }
+        if let failure = all.compactMap(\.error).first {
+            throw LSMKVCommand.UsageError(message: "bench: a writer thread failed: \(failure)")
+        }
+        var index = 0
+        for result in all {
+            for latency in result.latencies {
+                samples[index] = latency
+                index += 1
+            }
+        }
+        return index
+    }
+
+    /// Appends 4 KiB to a scratch file and `fdatasync`s it, `count` times: the raw synced-append cost that bounds
+    /// fillsync (the same probe as `peer_bench fsync`).
+    mutating func syncedAppends(_ count: Int) throws {
+        let fileSystem = PosixFileSystem()
+        try fileSystem.createDirectory(directory)
+        let path = directory + "/fsync_probe"
+        let file = try fileSystem.createWritable(path)
+        defer {
+            try? file.close()
+            try? fileSystem.remove(path)
+        }
+        let block = [UInt8](repeating: UInt8(ascii: "x"), count: 4096)
+        for i in 0..<count {
+            let t0 = Self.now()
+            try file.append(block)
+            try file.sync()
+            samples[i] = Self.now() &- t0
+        }
     }
 
     /// Adds a write benchmark's user bytes and written bytes to the totals.

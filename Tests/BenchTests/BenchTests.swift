@@ -15,6 +15,10 @@ import Testing
         #expect(configuration.sync)
         #expect(configuration.useExistingDatabase)
         #expect(!configuration.json)
+        #expect(configuration.threads == 1)
+        let threaded = try BenchCommand.parse(["--benchmarks=fsync,fillsync", "--threads=8"])
+        #expect(threaded.threads == 8)
+        #expect(threaded.benchmarks == ["fsync", "fillsync"])
     }
 
     @Test func rejectsUnknownBenchmarksAndFlags() {

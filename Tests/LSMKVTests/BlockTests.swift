@@ -19,6 +19,13 @@ struct BlockTests {
         return builder.finish()
     }
 
+    /// The parsed block holding `entries`.
+    static func block(_ entries: [(key: [UInt8], value: [UInt8])], restartInterval: Int) throws -> Block {
+        try Block(
+            contents: build(entries, restartInterval: restartInterval), file: "t.ldb", fileOffset: 0,
+            comparator: .internalKey)
+    }
+
     @Test(arguments: [1, 2, 16, 1000])
     func roundTripAndSeek(restartInterval: Int) throws {
         let entries = Self.entries(500)
@@ -158,5 +165,26 @@ struct BlockTests {
             }
         }
         #expect(failures > 0, "seed \(seed): some mutations should be detected")
+    }
+
+    @Test(arguments: [1, 2, 16])
+    func inPlaceLowerBoundMatchesCursorSeek(restartInterval: Int) throws {
+        let entries = Self.entries(300)
+        let block = try Self.block(entries, restartInterval: restartInterval)
+        var targets = entries.map(\.key)
+        for e in entries {
+            let user = InternalKey.userKey(e.key)
+            targets.append(InternalKey.lookupKey(userKey: user, sequence: maxSequenceNumber))
+            targets.append(InternalKey.encode(userKey: user, sequence: 0, type: .deletion))
+        }
+        targets += [ikey(""), ikey("zzz")]
+        let empty = try Block(contents: Self.build([]), file: "e.ldb", fileOffset: 0, comparator: .internalKey)
+        #expect(try empty.valueRangeOfFirstEntry(atOrAfter: ikey("a")) == nil)
+        for target in targets {
+            var cursor = BlockCursor(block)
+            try cursor.seek(target)
+            let expected = cursor.isValid ? cursor.valueRange : nil
+            #expect(try block.valueRangeOfFirstEntry(atOrAfter: target) == expected)
+        }
     }
 }

@@ -13,6 +13,42 @@ struct CodingTests {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xe306_9283)
     }
 
+    /// Both implementations, whichever the CPU selects for ``CRC32C/checksum(_:range:extending:)``.
+    static var implementations: [Bool] { CRC32C.usesHardware ? [false, true] : [false] }
+
+    @Test(arguments: implementations) func crc32cKnownAnswersPerImplementation(hardware: Bool) {
+        func crc(_ bytes: [UInt8]) -> UInt32 {
+            bytes.withUnsafeBufferPointer { CRC32C.checksum($0, extending: 0, hardware: hardware) }
+        }
+        #expect(crc([UInt8](repeating: 0, count: 32)) == 0x8a91_36aa)
+        #expect(crc([UInt8](repeating: 0xff, count: 32)) == 0x62a8_ab43)
+        #expect(crc((0..<32).map { UInt8($0) }) == 0x46dd_794e)
+        #expect(crc((0..<32).map { UInt8(31 - $0) }) == 0x113f_db5c)
+        #expect(crc(Array("123456789".utf8)) == 0xe306_9283)
+        #expect(crc([]) == 0)
+    }
+
+    @Test func crc32cHardwareMatchesSoftwareAtEveryAlignmentAndLength() {
+        guard CRC32C.usesHardware else { return }
+        var state: UInt64 = 0x1234_5678
+        let bytes = (0..<300).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        bytes.withUnsafeBufferPointer { all in
+            for start in 0..<9 {
+                for end in stride(from: start, through: all.count, by: 7) {
+                    let part = UnsafeBufferPointer(rebasing: all[start..<end])
+                    for seed: UInt32 in [0, 0xdead_beef] {
+                        #expect(
+                            CRC32C.checksum(part, extending: seed, hardware: true)
+                                == CRC32C.checksum(part, extending: seed, hardware: false))
+                    }
+                }
+            }
+        }
+    }
+
     @Test func crc32cExtendEqualsWhole() {
         let whole = Array("hello world".utf8)
         let first = CRC32C.checksum(whole, range: 0..<5)

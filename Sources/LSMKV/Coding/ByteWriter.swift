@@ -7,6 +7,13 @@ struct ByteWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Continues `bytes`, taking it out of its owner (left empty) so appends stay in place; give it back with
+    /// `owner = writer.bytes`.
+    init(taking bytes: inout [UInt8]) {
+        self.bytes = []
+        swap(&self.bytes, &bytes)
+    }
+
     mutating func append(_ byte: UInt8) { bytes.append(byte) }
 
     mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }

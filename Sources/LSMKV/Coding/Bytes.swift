@@ -24,6 +24,13 @@ enum Bytes {
         return a.count - b.count
     }
 
+    /// A new array holding `bytes[range]`, copied from a buffer pointer (measured under callgrind: cheaper than the
+    /// slice and `unsafeUninitializedCapacity` paths). The caller keeps `range` within `bytes`.
+    @inline(__always)
+    static func copy(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
     /// Compares `a[aRange]` with `b[bRange]` without copying.
     @inline(__always)
     static func compare(_ a: [UInt8], _ aRange: Range<Int>, _ b: [UInt8], _ bRange: Range<Int>) -> Int {

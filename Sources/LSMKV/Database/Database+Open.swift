@@ -48,7 +48,8 @@ extension Database {
     private convenience init(path: String, options: Options, lock: any FileLock, recovered: Recovered) {
         let tableCache = TableCache(
             directory: path, fileSystem: options.fileSystem,
-            options: TableReaderOptions(verifyChecksums: options.verifyChecksums), capacity: options.maxOpenFiles)
+            options: TableReaderOptions(verifyChecksums: options.verifyChecksums), capacity: options.maxOpenFiles,
+            blockCacheCapacity: options.blockCacheCapacity)
         let state = State(
             mem: MemTable(logNumber: recovered.logNumber), imm: nil, version: recovered.versions.current,
             lastSequence: recovered.lastSequence)

@@ -7,6 +7,7 @@ import VFS
 /// Concurrency rules:
 /// 1. A `Database` is `Sendable`: share one instance between threads.
 /// 2. Writes (`put`, `delete`, `write`) are serialized; each is atomic, and a `WriteBatch` is all-or-nothing.
+///    Concurrent writes are committed in groups sharing one log record and one sync.
 /// 3. Reads run concurrently with each other and with writes, and see every write acknowledged before they began.
 /// 4. A full MemTable is flushed to a level-0 table in the background while a new MemTable takes writes.
 /// 5. Tables are merged by a background compaction (see ``Options/compactionStrategy``). When it falls behind,
@@ -56,6 +57,8 @@ public final class Database: Sendable {
     let snapshots = SnapshotRegistry()
     let state: Mutex<State>
     let writer: Mutex<WriterState>
+    /// Writers waiting to commit; the one at the front leads a group (see ``write(_:sync:)``).
+    let writeQueue = WriteQueue()
     let lock: any FileLock
     /// Entered when a flush is scheduled, left when it finishes: writers wait on it when both MemTables are full.
     let flushes = DispatchGroup()
@@ -218,38 +221,66 @@ public final class Database: Sendable {
     public func delete(_ key: String, sync: Bool? = nil) throws { try delete(Array(key.utf8), sync: sync) }
 
     /// Applies `batch` atomically: after a crash all of it is recovered or none.
+    ///
+    /// Concurrent writers commit in groups: the first queued writer appends its batch and those queued behind it as
+    /// one log record and syncs once for all of them (when any needs it), then applies them and wakes the others.
+    /// A write is acknowledged only after the record holding it was synced, when `sync` is set; a log write or sync
+    /// failure fails every write of the group and turns the database read-only.
     /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
     /// - Throws: as ``put(_:_:sync:)-([UInt8],_,_)``.
     public func write(_ batch: WriteBatch, sync: Bool? = nil) throws {
         if batch.isEmpty { return }
-        let sync = sync ?? options.syncWrites
-        try writer.withLock { writer in
-            runDeferredWork()
-            try makeRoomForWrite(&writer)
-            var batch = batch
-            let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
-            batch.sequence = sequence
-            let operations = try batch.operations()
-            do {
-                guard let log = writer.log else { throw LSMKVError.closed }
-                options.crashPointHook?(.walAppend)
-                let logSize = log.size
-                try log.addRecord(batch.representation)
-                let logBytes = log.size - logSize
-                counters.update { $0.logBytesWritten += logBytes }
-                if sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
-                    options.crashPointHook?(.walSync)
-                    try log.sync()
-                }
-            } catch {
-                // The record may be partly in the log: never append after it, never trust its durability.
-                setBackgroundError(error)
-                throw error
+        let pending = PendingWrite(batch: batch, sync: sync ?? options.syncWrites)
+        if !writeQueue.enqueue(pending), let outcome = pending.waitForTurn() { return try outcome.get() }
+        // This writer is at the front of the queue: it leads a group.
+        var group = [pending]
+        let result: Result<Void, LSMKVError>
+        do {
+            try writer.withLock { writer in
+                runDeferredWork()
+                try makeRoomForWrite(&writer)
+                group = writeQueue.takeGroup(leader: pending)
+                try commit(group, &writer)
             }
-            mem.apply(operations, sequence: sequence)
-            state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
-            let userBytes = operations.reduce(0) { $0 + $1.userBytes }
-            counters.update { $0.userBytesWritten += userBytes }
+            result = .success(())
+        } catch {
+            result = .failure((error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)"))
+        }
+        writeQueue.finish(group, with: result)
+        try result.get()
+    }
+
+    /// Appends `group` as one log record, syncs it when its leader asks, and applies it. Called with the writer
+    /// lock held, after ``makeRoomForWrite(_:)``.
+    private func commit(_ group: [PendingWrite], _ writer: inout WriterState) throws {
+        var batch = group[0].batch
+        for follower in group.dropFirst() { batch.append(contentsOf: follower.batch) }
+        let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
+        batch.sequence = sequence
+        // Validate before logging, so a malformed batch never reaches the log (nothing is copied out).
+        var userBytes = 0
+        try batch.forEachOperation { _, key, value in userBytes += key.count + value.count }
+        let logBytes: Int
+        do {
+            guard let log = writer.log else { throw LSMKVError.closed }
+            options.crashPointHook?(.walAppend)
+            let logSize = log.size
+            try log.addRecord(batch.representation)
+            logBytes = log.size - logSize
+            if group[0].sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
+                options.crashPointHook?(.walSync)
+                try log.sync()
+            }
+        } catch {
+            // The record may be partly in the log: never append after it, never trust its durability.
+            setBackgroundError(error)
+            throw error
+        }
+        try mem.apply(batch, sequence: sequence)
+        state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
+        counters.update { s in
+            s.userBytesWritten += userBytes
+            s.logBytesWritten += logBytes
         }
     }
 

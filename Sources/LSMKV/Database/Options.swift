@@ -21,6 +21,10 @@ public struct Options: Sendable {
     public var blockRestartInterval = 16
     /// Check the CRC of every block read from a table. Default `true`.
     public var verifyChecksums = true
+    /// The bytes of table data blocks kept in memory, parsed and checksum-verified, shared by every table: reads of
+    /// a cached block touch neither the file nor the checksum. Blocks an iterator still uses after eviction are
+    /// not counted. 0 turns the cache off. Default 8 MiB, like LevelDB.
+    public var blockCacheCapacity = 8 * 1024 * 1024
     /// How many tables to keep open. Default 1000.
     public var maxOpenFiles = 1000
     /// What to do when a write-ahead log is damaged in the middle (not merely torn at the tail).

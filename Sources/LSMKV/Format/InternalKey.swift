@@ -40,12 +40,12 @@ enum InternalKey {
         guard key.count >= 8 else { return nil }
         let trailer = decodeFixed64(key, at: key.count - 8)
         guard let type = ValueType(rawValue: UInt8(truncatingIfNeeded: trailer)) else { return nil }
-        return (Array(key[..<(key.count - 8)]), trailer >> 8, type)
+        return (Bytes.copy(key, 0..<(key.count - 8)), trailer >> 8, type)
     }
 
     /// The user key part of a well-formed internal key (at least 8 bytes; the caller checked).
     @inline(__always)
-    static func userKey(_ key: [UInt8]) -> [UInt8] { Array(key[..<(key.count - 8)]) }
+    static func userKey(_ key: [UInt8]) -> [UInt8] { Bytes.copy(key, 0..<(key.count - 8)) }
 
     /// The trailer (`sequence << 8 | type`) of a well-formed internal key.
     @inline(__always)
@@ -61,6 +61,31 @@ enum InternalKey {
         let ta = trailer(a)
         let tb = trailer(b)
         return ta > tb ? -1 : (ta < tb ? 1 : 0)
+    }
+
+    /// ``compare(_:_:)`` on keys in place.
+    @inline(__always)
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        guard a.count >= 8, b.count >= 8 else { return Bytes.compare(a, b) }
+        let byUser = Bytes.compare(
+            UnsafeBufferPointer(rebasing: a[0..<(a.count - 8)]), UnsafeBufferPointer(rebasing: b[0..<(b.count - 8)]))
+        if byUser != 0 { return byUser }
+        let ta = trailer(a)
+        let tb = trailer(b)
+        return ta > tb ? -1 : (ta < tb ? 1 : 0)
+    }
+
+    /// The trailer of a well-formed internal key held in place.
+    @inline(__always)
+    static func trailer(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawBufferPointer(key).loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self))
+    }
+
+    /// Compares the user-key part of `internalKey` with `userKey`, without copying. An internal key shorter than 8
+    /// bytes (never produced by a valid file) compares whole, so a corrupt key cannot trap.
+    @inline(__always)
+    static func compareUserKey(of internalKey: [UInt8], with userKey: [UInt8]) -> Int {
+        Bytes.compare(internalKey, 0..<max(internalKey.count - 8, 0), userKey, 0..<userKey.count)
     }
 
     /// Compares only the user-key parts of two internal keys.

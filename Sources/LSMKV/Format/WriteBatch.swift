@@ -11,8 +11,12 @@ public struct WriteBatch: Sendable, Equatable {
 
     /// An empty batch.
     public init() {
-        representation = [UInt8](repeating: 0, count: WriteBatch.headerSize)
+        representation = WriteBatch.emptyRepresentation
     }
+
+    /// The header of an empty batch, shared by every new batch until it is first changed (building it anew each
+    /// time cost a generic array allocation per write).
+    private static let emptyRepresentation = [UInt8](repeating: 0, count: WriteBatch.headerSize)
 
     init(validatedRepresentation: [UInt8]) {
         representation = validatedRepresentation
@@ -29,20 +33,20 @@ public struct WriteBatch: Sendable, Equatable {
 
     /// Adds "set `key` to `value`".
     public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
-        var writer = ByteWriter(capacity: key.count + value.count + 11)
+        var writer = ByteWriter(taking: &representation)
         writer.append(ValueType.value.rawValue)
         writer.appendLengthPrefixed(key)
         writer.appendLengthPrefixed(value)
-        representation.append(contentsOf: writer.bytes)
+        representation = writer.bytes
         setCount(count + 1)
     }
 
     /// Adds "delete `key`" (a tombstone that hides every older value of the key).
     public mutating func delete(_ key: [UInt8]) {
-        var writer = ByteWriter(capacity: key.count + 6)
+        var writer = ByteWriter(taking: &representation)
         writer.append(ValueType.deletion.rawValue)
         writer.appendLengthPrefixed(key)
-        representation.append(contentsOf: writer.bytes)
+        representation = writer.bytes
         setCount(count + 1)
     }
 
@@ -78,14 +82,6 @@ public struct WriteBatch: Sendable, Equatable {
     enum Operation: Equatable {
         case put(key: [UInt8], value: [UInt8])
         case delete(key: [UInt8])
-
-        /// The bytes of key and value the caller wrote.
-        var userBytes: Int {
-            switch self {
-            case .put(let key, let value): key.count + value.count
-            case .delete(let key): key.count
-            }
-        }
     }
 
     /// Decodes every operation, checking the count and every length.
@@ -117,6 +113,42 @@ public struct WriteBatch: Sendable, Equatable {
                 reason: "write batch header counts \(count) operations but holds \(operations.count)")
         }
         return operations
+    }
+
+    /// Calls `body` with each operation's type, key and value (empty for a deletion), in place and in order,
+    /// checking every length and tag as ``operations(file:baseOffset:)`` does.
+    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` (the message of ``operations(file:baseOffset:)``)
+    ///   when the batch is malformed; `body` has then seen the operations before the bad one.
+    func forEachOperation(
+        _ body: (ValueType, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        let complete = try representation.withUnsafeBufferPointer { b -> Bool in
+            guard b.count >= WriteBatch.headerSize else { return false }
+            var p = WriteBatch.headerSize
+            var seen = 0
+            while p < b.count {
+                let tag = b[p]
+                p += 1
+                guard let type = ValueType(rawValue: tag), let keyLength = Block.varint32(b, &p, b.count),
+                    keyLength <= b.count - p
+                else { return false }
+                let key = UnsafeBufferPointer(rebasing: b[p..<p + keyLength])
+                p += keyLength
+                var value = UnsafeBufferPointer(rebasing: b[p..<p])
+                if type == .value {
+                    guard let valueLength = Block.varint32(b, &p, b.count), valueLength <= b.count - p else {
+                        return false
+                    }
+                    value = UnsafeBufferPointer(rebasing: b[p..<p + valueLength])
+                    p += valueLength
+                }
+                try body(type, key, value)
+                seen += 1
+            }
+            return seen == count
+        }
+        // The slow decoder finds the same fault and describes it.
+        if !complete { _ = try operations() }
     }
 
     /// Decodes a batch read from a log record.

@@ -3,6 +3,7 @@
 ///
 /// Before the first positioning call the iterator is invalid. `key` and `value` may be read only while
 /// `isValid`. Errors found while moving (corrupt blocks, I/O failures) are thrown by the call that moved.
+/// Iterators move both ways: `prev` and `seekToLast` mirror `next` and `seekToFirst`.
 protocol InternalIterator: AnyObject {
     /// Whether the iterator is positioned at an entry.
     var isValid: Bool { get }
@@ -16,6 +17,10 @@ protocol InternalIterator: AnyObject {
     func seek(_ target: [UInt8]) throws
     /// Moves to the next entry; invalid after the last one.
     func next() throws
+    /// Positions at the last entry.
+    func seekToLast() throws
+    /// Moves to the previous entry; invalid before the first one.
+    func prev() throws
 }
 
 /// An iterator over a fixed, sorted array of entries: used for tests and small in-memory sources.
@@ -45,4 +50,8 @@ final class ArrayIterator: InternalIterator {
     }
 
     func next() { index += 1 }
+
+    func seekToLast() { index = entries.isEmpty ? entries.count : entries.count - 1 }
+
+    func prev() { index = index == 0 ? entries.count : index - 1 }
 }

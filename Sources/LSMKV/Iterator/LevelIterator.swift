@@ -40,9 +40,27 @@ final class LevelIterator: InternalIterator {
         try skipExhaustedFiles()
     }
 
+    func seekToLast() throws {
+        try open(files.count - 1)
+        try current?.seekToLast()
+        try skipExhaustedFilesBackward()
+    }
+
+    func prev() throws {
+        try current?.prev()
+        try skipExhaustedFilesBackward()
+    }
+
     private func open(_ index: Int) throws {
         fileIndex = index
-        current = index < files.count ? try tableCache.reader(for: files[index]).makeIterator() : nil
+        current = files.indices.contains(index) ? try tableCache.reader(for: files[index]).makeIterator() : nil
+    }
+
+    private func skipExhaustedFilesBackward() throws {
+        while let iterator = current, !iterator.isValid {
+            try open(fileIndex - 1)
+            try current?.seekToLast()
+        }
     }
 
     private func skipExhaustedFiles() throws {

@@ -35,6 +35,19 @@ final class MemTable: Sendable {
         }
     }
 
+    /// Applies every operation of `batch` (already validated), numbering them from `sequence`, copying keys and
+    /// values straight from the batch's encoding into the skip list.
+    /// - Throws: corruption when the batch is malformed (nothing after the bad operation is applied).
+    func apply(_ batch: WriteBatch, sequence: SequenceNumber) throws {
+        try list.withLock { list in
+            var s = sequence
+            try batch.forEachOperation { type, key, value in
+                list.insert(userKey: key, trailer: InternalKey.packTrailer(s, type), value: value)
+                s += 1
+            }
+        }
+    }
+
     /// The result of a point lookup in one source.
     enum LookupResult: Equatable {
         /// The source holds no version of the key visible at the snapshot.
@@ -47,14 +60,14 @@ final class MemTable: Sendable {
 
     /// The newest version of `key` with sequence `<= sequence`.
     func get(_ key: [UInt8], sequence: SequenceNumber) -> LookupResult {
-        let lookup = InternalKey.lookupKey(userKey: key, sequence: sequence)
-        return list.withLock { list in
-            let node = list.seek(lookup)
-            guard node != SkipList.end else { return .absent }
-            let found = list.key(node)
-            guard InternalKey.compareUserKeys(found, lookup) == 0 else { return .absent }
-            return InternalKey.trailer(found) & 0xff == UInt64(ValueType.value.rawValue)
-                ? .found(list.value(node)) : .deleted
+        key.withUnsafeBufferPointer { userKey in
+            list.withLock { list in
+                let node = list.seek(userKey: userKey, trailer: InternalKey.packTrailer(sequence, .forSeek))
+                guard node != SkipList.end else { return .absent }
+                let (order, trailer) = list.userKeyAndTrailer(node, comparedWith: userKey)
+                guard order == 0 else { return .absent }
+                return trailer & 0xff == UInt64(ValueType.value.rawValue) ? .found(list.value(node)) : .deleted
+            }
         }
     }
 
@@ -87,6 +100,14 @@ private final class MemTableIterator: InternalIterator {
     func next() {
         let current = node
         load { $0.successor(current) }
+    }
+
+    func seekToLast() { load { $0.last } }
+
+    func prev() {
+        guard node != SkipList.end else { return }
+        let current = key
+        load { $0.predecessor(of: current) }
     }
 
     private func load(_ position: (borrowing SkipList) -> Int32) {

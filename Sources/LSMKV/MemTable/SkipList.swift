@@ -25,41 +25,105 @@ struct SkipList {
 
     /// Inserts an entry. The key must not already be present (sequence numbers make every internal key unique).
     mutating func insert(key: [UInt8], value: [UInt8]) {
-        var previous = [Int32](repeating: SkipList.head, count: SkipList.maxHeight)
+        precondition(key.count >= 8, "an internal key has an 8-byte trailer")
+        key.withUnsafeBufferPointer { k in
+            value.withUnsafeBufferPointer { v in
+                insert(
+                    userKey: UnsafeBufferPointer(rebasing: k[..<(k.count - 8)]), trailer: InternalKey.trailer(k),
+                    value: v)
+            }
+        }
+    }
+
+    /// Inserts the entry `userKey ++ fixed64(trailer)` -> `value`, copying the bytes straight into the arena.
+    /// The key must not already be present.
+    mutating func insert(userKey: UnsafeBufferPointer<UInt8>, trailer: UInt64, value: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: SkipList.maxHeight) { previous in
+            _ = descend(to: userKey, trailer, recording: previous)
+            let nodeHeight = randomHeight()
+            if nodeHeight > height {
+                for level in height..<nodeHeight { previous[level] = SkipList.head }
+                height = nodeHeight
+            }
+            let newNode = Int32(keyStart.count)
+            keyStart.append(arena.count)
+            keyLength.append(Int32(userKey.count + 8))
+            valueLength.append(Int32(value.count))
+            arena.append(contentsOf: userKey)
+            withUnsafeBytes(of: trailer.littleEndian) { arena.append(contentsOf: $0) }
+            arena.append(contentsOf: value)
+            firstLink.append(Int32(next.count))
+            for level in 0..<nodeHeight {
+                next.append(link(previous[level], level))
+                setLink(previous[level], level, newNode)
+            }
+            count += 1
+        }
+    }
+
+    /// The first node whose key is `>= userKey ++ fixed64(trailer)`, or ``end``.
+    func seek(userKey: UnsafeBufferPointer<UInt8>, trailer: UInt64) -> Int32 {
+        link(descend(to: userKey, trailer, recording: nil), 0)
+    }
+
+    /// Walks down from the head to the last node whose key is `< userKey ++ fixed64(trailer)`, recording the last
+    /// such node of every level in `previous` when given.
+    @inline(__always)
+    private func descend(
+        to userKey: UnsafeBufferPointer<UInt8>, _ trailer: UInt64,
+        recording previous: UnsafeMutableBufferPointer<Int32>?
+    ) -> Int32 {
         var node = SkipList.head
-        for level in stride(from: height - 1, through: 0, by: -1) {
+        for level in (0..<height).reversed() {
             while true {
                 let candidate = link(node, level)
-                if candidate != SkipList.end && compare(candidate, key) < 0 { node = candidate } else { break }
+                if candidate != SkipList.end && compare(candidate, userKey, trailer) < 0 {
+                    node = candidate
+                } else {
+                    break
+                }
             }
-            previous[level] = node
+            previous?[level] = node
         }
-        let nodeHeight = randomHeight()
-        if nodeHeight > height { height = nodeHeight }
-        let newNode = Int32(keyStart.count)
-        keyStart.append(arena.count)
-        keyLength.append(Int32(key.count))
-        valueLength.append(Int32(value.count))
-        arena.append(contentsOf: key)
-        arena.append(contentsOf: value)
-        firstLink.append(Int32(next.count))
-        for level in 0..<nodeHeight {
-            next.append(link(previous[level], level))
-            setLink(previous[level], level, newNode)
+        return node
+    }
+
+    /// Node `node`'s user key compared with `userKey`, and its trailer, without copying.
+    func userKeyAndTrailer(_ node: Int32, comparedWith userKey: UnsafeBufferPointer<UInt8>) -> (
+        order: Int, trailer: UInt64
+    ) {
+        let start = keyStart[Int(node)]
+        let length = Int(keyLength[Int(node)])
+        return arena.withUnsafeBufferPointer { a in
+            (
+                Bytes.compare(UnsafeBufferPointer(rebasing: a[start..<start + length - 8]), userKey),
+                decodeFixed64(arena, at: start + length - 8)
+            )
         }
-        count += 1
     }
 
     /// The first node whose key is `>= target`, or ``end``.
     func seek(_ target: [UInt8]) -> Int32 {
-        var node = SkipList.head
-        for level in stride(from: height - 1, through: 0, by: -1) {
-            while true {
-                let candidate = link(node, level)
-                if candidate != SkipList.end && compare(candidate, target) < 0 { node = candidate } else { break }
-            }
+        target.withUnsafeBufferPointer { t in
+            seek(userKey: UnsafeBufferPointer(rebasing: t[..<(t.count - 8)]), trailer: InternalKey.trailer(t))
         }
-        return link(node, 0)
+    }
+
+    /// The last node whose key is `< key` (an internal key), or ``end`` when there is none.
+    func predecessor(of key: [UInt8]) -> Int32 {
+        let node = key.withUnsafeBufferPointer { k in
+            descend(to: UnsafeBufferPointer(rebasing: k[..<(k.count - 8)]), InternalKey.trailer(k), recording: nil)
+        }
+        return node == SkipList.head ? SkipList.end : node
+    }
+
+    /// The last node, or ``end`` when empty.
+    var last: Int32 {
+        var node = SkipList.head
+        for level in (0..<height).reversed() {
+            while link(node, level) != SkipList.end { node = link(node, level) }
+        }
+        return node == SkipList.head ? SkipList.end : node
     }
 
     /// The first node, or ``end`` when empty.
@@ -70,12 +134,12 @@ struct SkipList {
 
     func key(_ node: Int32) -> [UInt8] {
         let start = keyStart[Int(node)]
-        return Array(arena[start..<start + Int(keyLength[Int(node)])])
+        return Bytes.copy(arena, start..<start + Int(keyLength[Int(node)]))
     }
 
     func value(_ node: Int32) -> [UInt8] {
         let start = keyStart[Int(node)] + Int(keyLength[Int(node)])
-        return Array(arena[start..<start + Int(valueLength[Int(node)])])
+        return Bytes.copy(arena, start..<start + Int(valueLength[Int(node)]))
     }
 
     @inline(__always)
@@ -88,16 +152,17 @@ struct SkipList {
         if node == SkipList.head { next[level] = target } else { next[Int(firstLink[Int(node)]) + level] = target }
     }
 
-    /// Internal-key comparison of node `node`'s key with `target`, without copying the node's key.
+    /// Internal-key comparison of node `node`'s key with `userKey ++ fixed64(trailer)`, in place.
     @inline(__always)
-    private func compare(_ node: Int32, _ target: [UInt8]) -> Int {
+    private func compare(_ node: Int32, _ userKey: UnsafeBufferPointer<UInt8>, _ trailer: UInt64) -> Int {
         let start = keyStart[Int(node)]
         let length = Int(keyLength[Int(node)])
-        let byUser = Bytes.compare(arena, start..<start + length - 8, target, 0..<target.count - 8)
-        if byUser != 0 { return byUser }
-        let a = decodeFixed64(arena, at: start + length - 8)
-        let b = decodeFixed64(target, at: target.count - 8)
-        return a > b ? -1 : (a < b ? 1 : 0)
+        return arena.withUnsafeBufferPointer { a in
+            let byUser = Bytes.compare(UnsafeBufferPointer(rebasing: a[start..<start + length - 8]), userKey)
+            if byUser != 0 { return byUser }
+            let stored = InternalKey.trailer(UnsafeBufferPointer(rebasing: a[start..<start + length]))
+            return stored > trailer ? -1 : (stored < trailer ? 1 : 0)
+        }
     }
 
     private mutating func randomHeight() -> Int {

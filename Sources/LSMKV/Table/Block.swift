@@ -16,6 +16,18 @@ struct Block: Sendable {
     /// The number of restart points.
     let restartCount: Int
 
+    /// A block with no entries (a zero restart count), for cursors that have no block yet.
+    static let empty = Block(emptyBlockIn: "")
+
+    private init(emptyBlockIn file: String) {
+        contents = [0, 0, 0, 0]
+        self.file = file
+        fileOffset = 0
+        comparator = .internalKey
+        restartsOffset = 0
+        restartCount = 0
+    }
+
     /// Validates the restart count and every restart offset against the block's size.
     init(contents: [UInt8], file: String, fileOffset: Int, comparator: BlockComparator) throws {
         self.contents = contents
@@ -94,17 +106,133 @@ struct Block: Sendable {
     }
 }
 
-/// An iterator over one block's entries, in the block's key order.
+/// The lengths of one entry, decoded without allocating: what ``BlockCursor`` needs to step.
+struct BlockEntryHeader {
+    /// Bytes shared with the previous key.
+    var shared: Int
+    /// Where the key's unshared bytes start in the block.
+    var keyStart: Int
+    /// How many unshared key bytes follow.
+    var nonShared: Int
+    /// The value's length; the value follows the key bytes.
+    var valueLength: Int
+
+    /// Where the value lies in the block.
+    var valueRange: Range<Int> { keyStart + nonShared..<keyStart + nonShared + valueLength }
+}
+
+extension Block {
+    /// Decodes the lengths of the entry at `offset`, checking them against the block and a previous key of
+    /// `previousKeyCount` bytes. Nil when anything is malformed: the caller then calls
+    /// ``decodeEntry(at:previousKey:)``, which throws the precise corruption error.
+    @inline(__always)
+    func entryHeader(at offset: Int, previousKeyCount: Int) -> BlockEntryHeader? {
+        let limit = restartsOffset
+        return contents.withUnsafeBufferPointer { b -> BlockEntryHeader? in
+            var p = offset
+            // LevelDB's fast path: all three lengths below 128 take one byte each.
+            if limit - p >= 3, b[p] | b[p + 1] | b[p + 2] < 0x80 {
+                let header = BlockEntryHeader(
+                    shared: Int(b[p]), keyStart: p + 3, nonShared: Int(b[p + 1]), valueLength: Int(b[p + 2]))
+                p += 3
+                guard header.shared <= previousKeyCount, header.nonShared <= limit - p,
+                    header.valueLength <= limit - p - header.nonShared
+                else { return nil }
+                return header
+            }
+            guard let shared = Block.varint32(b, &p, limit), let nonShared = Block.varint32(b, &p, limit),
+                let valueLength = Block.varint32(b, &p, limit), shared <= previousKeyCount, nonShared <= limit - p,
+                valueLength <= limit - p - nonShared
+            else { return nil }
+            return BlockEntryHeader(shared: shared, keyStart: p, nonShared: nonShared, valueLength: valueLength)
+        }
+    }
+
+    /// A varint32 at `p` before `limit`, advancing `p`; nil when truncated, too long or out of range.
+    @inline(__always)
+    static func varint32(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int) -> Int? {
+        var result: UInt32 = 0
+        var shift: UInt32 = 0
+        while shift <= 28 && p < limit {
+            let byte = b[p]
+            p += 1
+            if shift == 28 && byte > 0x0f { return nil }
+            result |= UInt32(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return Int(result) }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// The lengths of the restart entry at `offset`, which must share nothing with its predecessor.
+    /// - Throws: corruption when the entry is malformed.
+    @inline(__always)
+    func restartEntryHeader(at offset: Int) throws -> BlockEntryHeader {
+        guard let header = entryHeader(at: offset, previousKeyCount: 0) else {
+            // An empty previous key makes a nonzero shared count at a restart point a corruption.
+            _ = try decodeEntry(at: offset, previousKey: [])
+            preconditionFailure("decodeEntry accepted an entry entryHeader rejected")
+        }
+        return header
+    }
+
+    /// Compares the key of the restart entry at `offset` with `target` in place, without building the key.
+    /// - Throws: corruption when the entry is malformed (a restart entry must share nothing).
+    @inline(__always)
+    func compareRestartKey(at offset: Int, with target: [UInt8]) throws -> Int {
+        let header = try restartEntryHeader(at: offset)
+        return contents.withUnsafeBufferPointer { b in
+            target.withUnsafeBufferPointer { t in
+                comparator.compare(
+                    UnsafeBufferPointer(rebasing: b[header.keyStart..<header.keyStart + header.nonShared]), t)
+            }
+        }
+    }
+
+    /// Where the value of the first entry whose key is `>= target` lies, or nil when every key is smaller.
+    ///
+    /// Compares keys in place when the entries around the answer are restart points, as in index blocks (restart
+    /// interval 1), so no key is built; otherwise it seeks with a ``BlockCursor``.
+    func valueRangeOfFirstEntry(atOrAfter target: [UInt8]) throws -> Range<Int>? {
+        // An empty block has no entries (its single restart point sits at the restart array).
+        guard restartCount > 0, restartsOffset > 0 else { return nil }
+        // The first restart point whose key is >= target.
+        var low = 0
+        var high = restartCount
+        while low < high {
+            let mid = (low + high) / 2
+            if try compareRestartKey(at: restartPoint(mid), with: target) < 0 { low = mid + 1 } else { high = mid }
+        }
+        if low > 0 {
+            // The answer is restart `low`'s entry only when restart `low - 1` holds a single entry.
+            let previous = try restartEntryHeader(at: restartPoint(low - 1))
+            let nextRestart = low < restartCount ? restartPoint(low) : restartsOffset
+            guard previous.valueRange.upperBound == nextRestart else {
+                var cursor = BlockCursor(self)
+                try cursor.seek(target)
+                return cursor.isValid ? cursor.valueRange : nil
+            }
+        }
+        guard low < restartCount else { return nil }
+        return try restartEntryHeader(at: restartPoint(low)).valueRange
+    }
+}
+
+/// A cursor over one block's entries, in the block's key order: a value type, so lookups that only need one
+/// position allocate no object. The current key is rebuilt in one buffer that is reused from entry to entry.
 ///
-/// `seek` binary-searches the restart points, then scans forward. After any thrown error the iterator is
-/// invalid.
-final class BlockIterator: InternalIterator {
+/// `seek` binary-searches the restart points comparing their keys in place, then scans forward. After any thrown
+/// error the cursor is invalid.
+struct BlockCursor {
     /// The block being iterated.
-    let block: Block
+    private(set) var block: Block
     // Offset of the current entry; `block.restartsOffset` when invalid.
     private var current: Int
     private var nextOffset: Int
+    /// The current key (reused between entries; copy it to keep it).
     private(set) var key: [UInt8] = []
+    /// Whether the next entry starts at a restart point, so must share nothing with `key`.
+    private var atRestart = true
     /// Where the current value lies in `block.contents`.
     private(set) var valueRange: Range<Int> = 0..<0
 
@@ -116,34 +244,39 @@ final class BlockIterator: InternalIterator {
 
     var isValid: Bool { current < block.restartsOffset }
 
-    var value: [UInt8] { Array(block.contents[valueRange]) }
+    /// Moves the cursor to another block, positioned nowhere, keeping its key buffer (no allocation per block).
+    mutating func reset(to block: Block) {
+        self.block = block
+        current = block.restartsOffset
+        nextOffset = block.restartsOffset
+        valueRange = 0..<0
+        atRestart = true
+    }
 
-    /// The absolute file offset of the current value, for error messages about it.
-    var valueFileOffset: Int { block.fileOffset + valueRange.lowerBound }
+    /// The current value, copied out of the block.
+    var value: [UInt8] { Bytes.copy(block.contents, valueRange) }
 
-    func seekToFirst() throws {
+    mutating func seekToFirst() throws {
         guard block.restartCount > 0 else { return invalidate() }
         startAtRestart(0)
         try parseNext()
     }
 
-    func seek(_ target: [UInt8]) throws {
+    mutating func seek(_ target: [UInt8]) throws {
         guard block.restartCount > 0 else { return invalidate() }
         // Find the last restart point whose key is < target; the answer is at or after it.
         var left = 0
         var right = block.restartCount - 1
         while left < right {
             let mid = (left + right + 1) / 2
-            let offset = block.restartPoint(mid)
-            let entry: Block.Entry
+            let order: Int
             do {
-                // An empty previous key makes a nonzero shared count at a restart point a corruption.
-                entry = try block.decodeEntry(at: offset, previousKey: [])
+                order = try block.compareRestartKey(at: block.restartPoint(mid), with: target)
             } catch {
                 invalidate()
                 throw error
             }
-            if block.comparator.compare(entry.key, target) < 0 { left = mid } else { right = mid - 1 }
+            if order < 0 { left = mid } else { right = mid - 1 }
         }
         startAtRestart(left)
         while true {
@@ -152,35 +285,106 @@ final class BlockIterator: InternalIterator {
         }
     }
 
-    func next() throws {
+    mutating func next() throws {
         guard isValid else { return }
         try parseNext()
     }
 
-    private func startAtRestart(_ index: Int) {
-        key = []
+    mutating func seekToLast() throws {
+        guard block.restartCount > 0 else { return invalidate() }
+        startAtRestart(block.restartCount - 1)
+        try parseNext()
+        while isValid && nextOffset < block.restartsOffset { try parseNext() }
+    }
+
+    /// Moves to the previous entry: rescans from the last restart point before the current entry.
+    mutating func prev() throws {
+        guard isValid else { return }
+        let original = current
+        // The last restart point before the current entry.
+        var low = 0
+        var high = block.restartCount - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if block.restartPoint(mid) < original { low = mid } else { high = mid - 1 }
+        }
+        guard block.restartPoint(low) < original else { return invalidate() }
+        startAtRestart(low)
+        try parseNext()
+        while isValid && nextOffset < original { try parseNext() }
+    }
+
+    private mutating func startAtRestart(_ index: Int) {
+        // The key's bytes stay as a buffer for the restart entry, which shares nothing with them.
+        atRestart = true
         nextOffset = block.restartPoint(index)
         current = nextOffset
     }
 
-    private func invalidate() {
+    private mutating func invalidate() {
         current = block.restartsOffset
         nextOffset = block.restartsOffset
-        key = []
+        key.removeAll(keepingCapacity: true)
         valueRange = 0..<0
     }
 
-    private func parseNext() throws {
+    private mutating func parseNext() throws {
         current = nextOffset
         guard current < block.restartsOffset else { return invalidate() }
-        do {
-            let entry = try block.decodeEntry(at: current, previousKey: key)
-            key = entry.key
-            valueRange = entry.valueRange
-            nextOffset = entry.next
-        } catch {
-            invalidate()
-            throw error
+        let previousKeyCount = atRestart ? 0 : key.count
+        atRestart = false
+        guard let header = block.entryHeader(at: current, previousKeyCount: previousKeyCount) else {
+            do {
+                let entry = try block.decodeEntry(at: current, previousKey: Array(key[..<previousKeyCount]))
+                preconditionFailure("decodeEntry accepted the entry at \(current) that entryHeader rejected: \(entry)")
+            } catch {
+                invalidate()
+                throw error
+            }
         }
+        // Resize only when the length changes (rarely, for keys of one length), then copy the unshared bytes in.
+        let length = header.shared + header.nonShared
+        if key.count > length {
+            key.removeLast(key.count - length)
+        } else if key.count < length {
+            key.append(contentsOf: repeatElement(0, count: length - key.count))
+        }
+        if header.nonShared > 0 {
+            block.contents.withUnsafeBufferPointer { source in
+                key.withUnsafeMutableBufferPointer { target in
+                    UnsafeMutableRawPointer(target.baseAddress! + header.shared).copyMemory(
+                        from: source.baseAddress! + header.keyStart, byteCount: header.nonShared)
+                }
+            }
+        }
+        valueRange = header.valueRange
+        nextOffset = valueRange.upperBound
     }
+}
+
+/// An iterator over one block's entries, in the block's key order: ``BlockCursor`` behind the
+/// ``InternalIterator`` protocol.
+final class BlockIterator: InternalIterator {
+    // Unchecked: private to this single-threaded cursor and never accessed reentrantly; the dynamic exclusivity
+    // check cost more than the step itself.
+    @exclusivity(unchecked) private var cursor: BlockCursor
+
+    init(_ block: Block) { cursor = BlockCursor(block) }
+
+    /// The block being iterated.
+    var block: Block { cursor.block }
+    var isValid: Bool { cursor.isValid }
+    var key: [UInt8] { cursor.key }
+    var value: [UInt8] { cursor.value }
+    /// Where the current value lies in `block.contents`.
+    var valueRange: Range<Int> { cursor.valueRange }
+
+    /// The absolute file offset of the current value, for error messages about it.
+    var valueFileOffset: Int { cursor.block.fileOffset + cursor.valueRange.lowerBound }
+
+    func seekToFirst() throws { try cursor.seekToFirst() }
+    func seek(_ target: [UInt8]) throws { try cursor.seek(target) }
+    func next() throws { try cursor.next() }
+    func seekToLast() throws { try cursor.seekToLast() }
+    func prev() throws { try cursor.prev() }
 }

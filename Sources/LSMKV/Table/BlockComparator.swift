@@ -13,4 +13,13 @@ enum BlockComparator: Sendable {
         case .bytewise: return Bytes.compare(a, b)
         }
     }
+
+    /// Negative, zero or positive as `a` sorts before, with or after `b`, compared in place.
+    @inline(__always)
+    func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        switch self {
+        case .internalKey: return InternalKey.compare(a, b)
+        case .bytewise: return Bytes.compare(a, b)
+        }
+    }
 }

@@ -21,13 +21,18 @@ struct BloomFilter: Sendable {
 
     /// LevelDB's `Hash(data, n, seed)`: murmur-like, 4 bytes at a time, tail bytes as unsigned.
     static func hash(_ data: [UInt8], seed: UInt32) -> UInt32 {
+        data.withUnsafeBufferPointer { hash($0, seed: seed) }
+    }
+
+    /// ``hash(_:seed:)`` of bytes held in place.
+    static func hash(_ data: UnsafeBufferPointer<UInt8>, seed: UInt32) -> UInt32 {
         let m: UInt32 = 0xc6a4_a793
         let r: UInt32 = 24
         // LevelDB multiplies the size_t length, then truncates to 32 bits; the low 32 bits are the same.
         var h = seed ^ (UInt32(truncatingIfNeeded: data.count) &* m)
         var i = 0
         while data.count - i >= 4 {
-            h &+= decodeFixed32(data, at: i)
+            h &+= UInt32(littleEndian: UnsafeRawBufferPointer(data).loadUnaligned(fromByteOffset: i, as: UInt32.self))
             h &*= m
             h ^= h >> 16
             i += 4
@@ -74,6 +79,11 @@ struct BloomFilter: Sendable {
     /// Reads the probe count from the filter itself, so filters built with other settings work. A filter shorter
     /// than 2 bytes matches nothing; a probe count above 30 is reserved for other encodings and matches all.
     static func keyMayMatch(_ key: [UInt8], filter: [UInt8], range: Range<Int>) -> Bool {
+        key.withUnsafeBufferPointer { keyMayMatch($0, filter: filter, range: range) }
+    }
+
+    /// ``keyMayMatch(_:filter:range:)`` for a key held in place.
+    static func keyMayMatch(_ key: UnsafeBufferPointer<UInt8>, filter: [UInt8], range: Range<Int>) -> Bool {
         guard range.lowerBound >= 0, range.upperBound <= filter.count, range.count >= 2 else { return false }
         let probes = Int(filter[range.upperBound - 1])
         if probes > 30 { return true }

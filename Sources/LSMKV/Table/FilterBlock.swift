@@ -83,6 +83,11 @@ struct FilterBlockReader: Sendable {
 
     /// Whether the data block at `blockOffset` may hold `userKey`. False means it definitely does not.
     func keyMayMatch(blockOffset: UInt64, userKey: [UInt8]) -> Bool {
+        userKey.withUnsafeBufferPointer { keyMayMatch(blockOffset: blockOffset, userKey: $0) }
+    }
+
+    /// ``keyMayMatch(blockOffset:userKey:)`` for a key held in place.
+    func keyMayMatch(blockOffset: UInt64, userKey: UnsafeBufferPointer<UInt8>) -> Bool {
         // Shifting by 64 or more yields 0 in Swift, so a silly base-lg byte cannot trap.
         let index = blockOffset >> UInt64(baseLg)
         guard index < UInt64(filterCount) else { return true }

@@ -3,9 +3,10 @@ import VFS
 
 /// Reads a table written by ``TableBuilder`` or by LevelDB (uncompressed blocks only).
 ///
-/// Immutable after ``open(file:fileSize:options:)``, which validates the footer, index block and filter block.
-/// Data blocks are read on demand and not cached. Safe to share between threads: every stored property is an
-/// immutable Sendable value or an atomic counter.
+/// Immutable after ``open(file:fileSize:options:cache:)``, which validates the footer, index block and filter block.
+/// Data blocks are read on demand, through the shared ``BlockCache`` when one is given (then each block is read and
+/// verified once while it stays cached). Safe to share between threads: every stored property is an immutable
+/// Sendable value, a thread-safe cache or an atomic counter.
 final class TableReader: Sendable {
     /// The table file; reads are positional, so concurrent use is safe.
     let file: any ReadableFile
@@ -19,13 +20,16 @@ final class TableReader: Sendable {
     let indexBlock: Block
     /// The filter block, when the table has one and `options.useFilter` is set.
     let filter: FilterBlockReader?
-    /// How many data blocks were read from the file (for tests and statistics).
+    /// The shared block cache and this table's key in it (its file number), when data blocks are cached.
+    let cache: (cache: BlockCache, file: UInt64)?
+    /// How many data blocks were read from the file (for tests and statistics); cache hits do not count.
     let dataBlocksRead = Atomic<Int>(0)
 
     private init(
         file: any ReadableFile, fileSize: Int, options: TableReaderOptions, footer: Footer, indexBlock: Block,
-        filter: FilterBlockReader?
+        filter: FilterBlockReader?, cache: (cache: BlockCache, file: UInt64)?
     ) {
+        self.cache = cache
         self.file = file
         self.fileSize = fileSize
         self.options = options
@@ -37,13 +41,15 @@ final class TableReader: Sendable {
     /// The file's path, as errors name it.
     var path: String { file.path }
 
-    /// Opens the table in `file`, whose size is `fileSize`.
+    /// Opens the table in `file`, whose size is `fileSize`. With `cache`, data blocks are kept in that block cache
+    /// under the given file number, which must identify this table's contents uniquely for the cache's lifetime.
     /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` for a short file, bad magic, bad handle, checksum
     ///   mismatch or malformed index; ``LSMKVError/notSupported(file:reason:)`` for compressed blocks;
     ///   ``LSMKVError/io(_:)`` when reading fails.
-    static func open(file: any ReadableFile, fileSize: Int, options: TableReaderOptions = TableReaderOptions())
-        throws -> TableReader
-    {
+    static func open(
+        file: any ReadableFile, fileSize: Int, options: TableReaderOptions = TableReaderOptions(),
+        cache: (cache: BlockCache, file: UInt64)? = nil
+    ) throws -> TableReader {
         let path = file.path
         guard fileSize >= Footer.encodedLength else {
             throw LSMKVError.corruption(
@@ -79,7 +85,8 @@ final class TableReader: Sendable {
             }
         }
         return TableReader(
-            file: file, fileSize: fileSize, options: options, footer: footer, indexBlock: indexBlock, filter: filter)
+            file: file, fileSize: fileSize, options: options, footer: footer, indexBlock: indexBlock, filter: filter,
+            cache: cache)
     }
 
     /// Reads one block's contents, checking its handle against the file, its CRC (when enabled) and its type.
@@ -128,14 +135,50 @@ final class TableReader: Sendable {
     }
 
     /// Decodes the data block handle at the index iterator's position.
-    func dataHandle(at index: BlockIterator) throws -> BlockHandle {
-        var reader = ByteReader(
-            indexBlock.contents, file: path, baseOffset: indexBlock.fileOffset, range: index.valueRange)
+    func dataHandle(at index: BlockIterator) throws -> BlockHandle { try dataHandle(valueRange: index.valueRange) }
+
+    /// Decodes the data block handle stored at `valueRange` of the index block.
+    func dataHandle(valueRange: Range<Int>) throws -> BlockHandle {
+        let fast = indexBlock.contents.withUnsafeBufferPointer { b -> BlockHandle? in
+            var p = valueRange.lowerBound
+            guard let offset = Self.varint64(b, &p, valueRange.upperBound),
+                let size = Self.varint64(b, &p, valueRange.upperBound)
+            else { return nil }
+            return BlockHandle(offset: offset, size: size)
+        }
+        if let fast { return fast }
+        var reader = ByteReader(indexBlock.contents, file: path, baseOffset: indexBlock.fileOffset, range: valueRange)
         return try BlockHandle.decode(from: &reader)
     }
 
-    /// Reads and parses the data block at `handle`.
+    /// A varint64 at `p` before `limit`, advancing `p`; nil when truncated or longer than 10 bytes.
+    @inline(__always)
+    private static func varint64(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int) -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while shift <= 63 && p < limit {
+            let byte = b[p]
+            p += 1
+            result |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// The parsed data block at `handle`: from the block cache when it holds it, else read, verified, parsed and
+    /// (with a cache) inserted.
     func readDataBlock(_ handle: BlockHandle) throws -> Block {
+        guard let cache else { return try loadDataBlock(handle) }
+        let key = BlockCache.Key(file: cache.file, offset: handle.offset)
+        if let block = cache.cache.lookup(key), block.contents.count == Int(handle.size) { return block }
+        let block = try loadDataBlock(handle)
+        cache.cache.insert(key, block)
+        return block
+    }
+
+    /// Reads, verifies and parses the data block at `handle` from the file.
+    private func loadDataBlock(_ handle: BlockHandle) throws -> Block {
         dataBlocksRead.add(1, ordering: .relaxed)
         let contents = try Self.readBlock(
             file: file, fileSize: fileSize, options: options, handle: handle, what: "data block")
@@ -144,19 +187,19 @@ final class TableReader: Sendable {
 
     /// The first entry `>= lookupKey` (an internal key) in the one data block that could hold it, or nil.
     ///
-    /// Reads at most one data block, and none when the bloom filter rules out the user key. The caller checks
-    /// the returned key's user key and type.
+    /// Reads at most one data block (none when it is cached), and none when the bloom filter rules out the user
+    /// key. The caller checks the returned key's user key and type.
     func get(_ lookupKey: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
-        let index = indexBlock.makeIterator()
-        try index.seek(lookupKey)
-        guard index.isValid else { return nil }
-        let handle = try dataHandle(at: index)
-        if let filter, lookupKey.count >= 8,
-            !filter.keyMayMatch(blockOffset: handle.offset, userKey: InternalKey.userKey(lookupKey))
-        {
-            return nil
+        guard let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: lookupKey) else { return nil }
+        let handle = try dataHandle(valueRange: handleRange)
+        if let filter, lookupKey.count >= 8 {
+            let mayMatch = lookupKey.withUnsafeBufferPointer { key in
+                filter.keyMayMatch(
+                    blockOffset: handle.offset, userKey: UnsafeBufferPointer(rebasing: key[..<(key.count - 8)]))
+            }
+            if !mayMatch { return nil }
         }
-        let data = try readDataBlock(handle).makeIterator()
+        var data = BlockCursor(try readDataBlock(handle))
         try data.seek(lookupKey)
         guard data.isValid else { return nil }
         return (data.key, data.value)
@@ -168,9 +211,9 @@ final class TableReader: Sendable {
     /// The approximate file offset where entries for `key` begin: the offset of the data block that would hold
     /// it, or the metaindex offset (close to the file size) when it sorts after every entry.
     func approximateOffset(of key: [UInt8]) throws -> Int {
-        let index = indexBlock.makeIterator()
-        try index.seek(key)
-        if index.isValid { return Int(try dataHandle(at: index).offset) }
+        if let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: key) {
+            return Int(try dataHandle(valueRange: handleRange).offset)
+        }
         return Int(footer.metaindexHandle.offset)
     }
 
@@ -181,23 +224,27 @@ final class TableReader: Sendable {
 /// The two-level iterator of a table: the index block picks data blocks, read lazily as the cursor reaches them.
 final class TableIterator: InternalIterator {
     private let table: TableReader
-    private let index: BlockIterator
-    private var data: BlockIterator?
+    // Unchecked: private to this single-threaded iterator and never accessed reentrantly; dynamic exclusivity
+    // checks on every step cost more than the step.
+    @exclusivity(unchecked) private var index: BlockCursor
+    /// The current data block's cursor; over ``Block/empty`` (never valid) when there is none, so a step reads
+    /// the cursor in place instead of unwrapping a copy of it.
+    @exclusivity(unchecked) private var data = BlockCursor(Block.empty)
 
     init(table: TableReader) {
         self.table = table
-        index = table.indexBlock.makeIterator()
+        index = BlockCursor(table.indexBlock)
     }
 
-    var isValid: Bool { data?.isValid ?? false }
-    var key: [UInt8] { data!.key }
-    var value: [UInt8] { data!.value }
+    var isValid: Bool { data.isValid }
+    var key: [UInt8] { data.key }
+    var value: [UInt8] { data.value }
 
     func seekToFirst() throws {
         try guarded {
             try index.seekToFirst()
             try loadDataBlock()
-            try data?.seekToFirst()
+            try data.seekToFirst()
             try skipEmptyBlocks()
         }
     }
@@ -206,46 +253,68 @@ final class TableIterator: InternalIterator {
         try guarded {
             try index.seek(target)
             try loadDataBlock()
-            try data?.seek(target)
+            try data.seek(target)
             try skipEmptyBlocks()
         }
     }
 
     func next() throws {
-        guard let data, data.isValid else { return }
+        guard data.isValid else { return }
         try guarded {
             try data.next()
             try skipEmptyBlocks()
         }
     }
 
+    func seekToLast() throws {
+        try guarded {
+            try index.seekToLast()
+            try loadDataBlock()
+            try data.seekToLast()
+            try skipEmptyBlocksBackward()
+        }
+    }
+
+    func prev() throws {
+        guard data.isValid else { return }
+        try guarded {
+            try data.prev()
+            try skipEmptyBlocksBackward()
+        }
+    }
+
+    private func clearData() { data.reset(to: Block.empty) }
+
     // After an error the iterator is invalid rather than half-positioned.
     private func guarded(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch {
-            data = nil
+            clearData()
             throw error
         }
     }
 
     private func loadDataBlock() throws {
-        guard index.isValid else {
-            data = nil
-            return
-        }
-        data = try table.readDataBlock(try table.dataHandle(at: index)).makeIterator()
+        guard index.isValid else { return clearData() }
+        data.reset(to: try table.readDataBlock(try table.dataHandle(valueRange: index.valueRange)))
     }
 
     private func skipEmptyBlocks() throws {
-        while let data, !data.isValid {
-            guard index.isValid else {
-                self.data = nil
-                return
-            }
+        while !data.isValid {
+            guard index.isValid else { return clearData() }
             try index.next()
             try loadDataBlock()
-            try self.data?.seekToFirst()
+            try data.seekToFirst()
+        }
+    }
+
+    private func skipEmptyBlocksBackward() throws {
+        while !data.isValid {
+            guard index.isValid else { return clearData() }
+            try index.prev()
+            try loadDataBlock()
+            try data.seekToLast()
         }
     }
 }

@@ -6,9 +6,15 @@ import VFS
 /// Bounded to `capacity` open tables; past that the least recently used is dropped (readers that still hold it
 /// keep using it until they let go).
 final class TableCache: Sendable {
-    private struct Entry {
-        var reader: TableReader
-        var lastUse: UInt64
+    /// A class, so a hit updates `lastUse` without writing the dictionary back (one hash per lookup, not two).
+    private final class Entry: Sendable {
+        let reader: TableReader
+        let lastUse: Atomic<UInt64>
+
+        init(reader: TableReader, lastUse: UInt64) {
+            self.reader = reader
+            self.lastUse = Atomic(lastUse)
+        }
     }
 
     private struct State {
@@ -21,12 +27,20 @@ final class TableCache: Sendable {
     private let options: TableReaderOptions
     private let capacity: Int
     private let state = Mutex(State())
+    /// The data blocks of every table, shared; nil when block caching is off.
+    let blockCache: BlockCache?
 
-    init(directory: String, fileSystem: any FileSystem, options: TableReaderOptions, capacity: Int) {
+    /// A cache of up to `capacity` open tables whose data blocks share a block cache of `blockCacheCapacity`
+    /// bytes (0: no block cache).
+    init(
+        directory: String, fileSystem: any FileSystem, options: TableReaderOptions, capacity: Int,
+        blockCacheCapacity: Int = 0
+    ) {
         self.directory = directory
         self.fileSystem = fileSystem
         self.options = options
         self.capacity = max(capacity, 1)
+        blockCache = blockCacheCapacity > 0 ? BlockCache(capacity: blockCacheCapacity) : nil
     }
 
     /// The reader for `file`, opening it when it is not cached.
@@ -34,9 +48,8 @@ final class TableCache: Sendable {
     func reader(for file: FileMetadata) throws -> TableReader {
         let cached = state.withLock { state -> TableReader? in
             state.clock += 1
-            guard var entry = state.entries[file.number] else { return nil }
-            entry.lastUse = state.clock
-            state.entries[file.number] = entry
+            guard let entry = state.entries[file.number] else { return nil }
+            entry.lastUse.store(state.clock, ordering: .relaxed)
             return entry.reader
         }
         if let cached { return cached }
@@ -45,7 +58,9 @@ final class TableCache: Sendable {
             state.clock += 1
             state.entries[file.number] = Entry(reader: reader, lastUse: state.clock)
             if state.entries.count > capacity,
-                let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
+                let oldest = state.entries.min(by: {
+                    $0.value.lastUse.load(ordering: .relaxed) < $1.value.lastUse.load(ordering: .relaxed)
+                })?.key
             {
                 state.entries.removeValue(forKey: oldest)
             }
@@ -72,6 +87,12 @@ final class TableCache: Sendable {
                 file: path, offset: actualSize,
                 reason: "table is \(actualSize) bytes but the MANIFEST records \(file.size)")
         }
-        return try TableReader.open(file: handle, fileSize: file.size, options: options)
+        do {
+            return try TableReader.open(
+                file: handle, fileSize: file.size, options: options, cache: blockCache.map { ($0, file.number) })
+        } catch {
+            handle.close()
+            throw error
+        }
     }
 }

@@ -59,7 +59,7 @@ struct Version: Sendable {
             var high = files.count
             while low < high {
                 let mid = (low + high) / 2
-                if Bytes.compare(InternalKey.userKey(files[mid].largest), userKey) < 0 {
+                if InternalKey.compareUserKey(of: files[mid].largest, with: userKey) < 0 {
                     low = mid + 1
                 } else {
                     high = mid
@@ -71,8 +71,8 @@ struct Version: Sendable {
     }
 
     private func covers(_ file: FileMetadata, _ userKey: [UInt8]) -> Bool {
-        Bytes.compare(InternalKey.userKey(file.smallest), userKey) <= 0
-            && Bytes.compare(InternalKey.userKey(file.largest), userKey) >= 0
+        InternalKey.compareUserKey(of: file.smallest, with: userKey) <= 0
+            && InternalKey.compareUserKey(of: file.largest, with: userKey) >= 0
     }
 
     /// The bytes of the tables in `level`.
