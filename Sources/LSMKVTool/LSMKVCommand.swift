@@ -19,6 +19,10 @@ enum LSMKVCommand {
           flush                  Write the MemTable to a level-0 table.
           verify [--json]        Check every file of the database read-only; exit 1 when damaged.
           dump FILE              Decode a .log, .ldb/.sst or MANIFEST-* file (--hex forces hex).
+          repair                 Rebuild a damaged database from its tables and logs (LevelDB's RepairDB): keep
+                                 every readable entry, write a new MANIFEST and CURRENT, move damaged and
+                                 replaced files into DIR/lost/ (nothing is deleted); print what was recovered
+                                 and lost, then verify and open the result. Exit 0 when it opens and verifies.
           bench [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--sync] [--json]
                                  db_bench's workloads (fillseq, fillrandom, overwrite, readrandom, readmissing,
                                  readseq, seekrandom, deleterandom, fillsync, fillbatch); release builds only.
@@ -153,6 +157,7 @@ enum LSMKVCommand {
             try db.close()
         case "verify": return try VerifyCommand.run(invocation)
         case "dump": return try DumpCommand.run(invocation)
+        case "repair": return try RepairCommand.run(invocation)
         default:
             throw UsageError(message: "unknown command '\(command)'")
         }
