@@ -27,10 +27,15 @@ struct RepairTests {
     /// A database with several level-0 tables of several blocks, overwrites and deletes across tables, and a live
     /// log holding the last writes.
     static func makeDatabase(_ dir: TemporaryDirectory) throws -> Model {
+        try makeDatabase(path: dir.path, fileSystem: PosixFileSystem())
+    }
+
+    static func makeDatabase(path: String, fileSystem: any FileSystem) throws -> Model {
         var options = Options()
+        options.fileSystem = fileSystem
         options.writeBufferSize = 16 * 1024
         options.runsBackgroundWorkInline = true
-        let db = try Database(path: dir.path, options: options)
+        let db = try Database(path: path, options: options)
         var model = Model()
         var random = SeededGenerator(seed: 42)
         for i in 0..<500 {
@@ -55,7 +60,13 @@ struct RepairTests {
 
     /// Every key and value of the database, read through a fresh open.
     static func contents(_ dir: TemporaryDirectory) throws -> [[UInt8]: [UInt8]] {
-        let db = try Database(path: dir.path)
+        try contents(path: dir.path, fileSystem: PosixFileSystem())
+    }
+
+    static func contents(path: String, fileSystem: any FileSystem) throws -> [[UInt8]: [UInt8]] {
+        var options = Options()
+        options.fileSystem = fileSystem
+        let db = try Database(path: path, options: options)
         defer { try? db.close() }
         var result: [[UInt8]: [UInt8]] = [:]
         for (key, value) in try db.scan(from: [], to: [0xff]) { result[key] = value }
@@ -253,6 +264,40 @@ struct RepairTests {
         let db = try Database(path: dir.path)
         defer { try? db.close() }
         #expect(throws: LSMKVError.locked(path: FileNames.lock(dir.path))) { try Database.repair(path: dir.path) }
+    }
+
+    @Test(arguments: [CrashModel.processCrash, .powerLoss])
+    func aCrashAnywhereInRepairIsRepairedByRunningItAgain(model: CrashModel) throws {
+        let seed = testSeed()
+        let damaged = SimulatedFileSystem()
+        let writes = try Self.makeDatabase(path: "/db", fileSystem: damaged)
+        // No CURRENT, and the newer of two overlapping tables has the lower number: repair must renumber.
+        let tables = try damaged.listDirectory("/db").filter { $0.hasSuffix(".ldb") }.sorted()
+        try damaged.remove("/db/CURRENT")
+        try damaged.rename("/db/" + tables[0], to: "/db/swap")
+        try damaged.rename("/db/" + tables[1], to: "/db/" + tables[0])
+        try damaged.rename("/db/swap", to: "/db/" + tables[1])
+        let start = damaged.crash(seed: 0, model: .processCrash)
+        var options = Options()
+        options.fileSystem = start
+        let before = start.operationCount
+        _ = try Database.repair(path: "/db", options: options)
+        let operations = start.operationCount - before
+        #expect(operations > 20)
+        for crashAt in stride(from: 0, to: operations, by: max(1, operations / 40)) {
+            let fs = damaged.crash(seed: 0, model: .processCrash)
+            fs.armCrash(afterOperations: crashAt)
+            options.fileSystem = fs
+            // The last operations (closing files, unlocking) may fail without repair noticing.
+            _ = try? Database.repair(path: "/db", options: options)
+            #expect(fs.hasCrashed)
+            let after = fs.crash(seed: seed &+ UInt64(crashAt), model: model)
+            options.fileSystem = after
+            _ = try Database.repair(path: "/db", options: options)
+            #expect(Verifier.verify(path: "/db", fileSystem: after).isHealthy, "seed \(seed), crash at \(crashAt)")
+            let contents = try Self.contents(path: "/db", fileSystem: after)
+            #expect(contents == writes.state(), "seed \(seed), crash at operation \(crashAt) of \(operations)")
+        }
     }
 
     @Test func salvageReadsPastALengthDamagedFragmentFromTheNextBlock() throws {
