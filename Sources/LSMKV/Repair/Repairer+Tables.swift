@@ -148,6 +148,12 @@ extension Repairer {
         if rejected > 0 {
             scan.lose(name, offset, bytes: nil, entries: rejected, "malformed or out-of-order keys in data block")
         }
+        // A lookup seeks the index first: a separator below its block's last key would hide entries.
+        if let last = scan.entries.last?.key, InternalKey.compare(last, index.key) > 0 {
+            scan.lose(
+                name, table.indexBlock.fileOffset, bytes: nil, entries: 0,
+                "index separator sorts before its data block's last key (table rewritten, no data lost)")
+        }
     }
 
     /// Finds data blocks from `start` on without the index: a block is the bytes before a trailer whose type is
