@@ -167,11 +167,18 @@ final class TableReader: Sendable {
 
     /// The approximate file offset where entries for `key` begin: the offset of the data block that would hold
     /// it, or the metaindex offset (close to the file size) when it sorts after every entry.
+    /// - Throws: corruption when the index or footer places that block past the end of the file.
     func approximateOffset(of key: [UInt8]) throws -> Int {
         let index = indexBlock.makeIterator()
         try index.seek(key)
-        if index.isValid { return Int(try dataHandle(at: index).offset) }
-        return Int(footer.metaindexHandle.offset)
+        let offset = index.isValid ? try dataHandle(at: index).offset : footer.metaindexHandle.offset
+        // A handle is a varint64 from disk: it may not even fit an Int.
+        guard offset <= UInt64(fileSize) else {
+            throw LSMKVError.corruption(
+                file: path, offset: index.isValid ? index.valueFileOffset : fileSize - Footer.encodedLength,
+                reason: "block offset \(offset) lies past the end of the \(fileSize)-byte table")
+        }
+        return Int(offset)
     }
 
     /// Reports a malformed filter block (which lookups silently treat as "may match").
