@@ -243,6 +243,18 @@ struct RepairTests {
         #expect(uppers == uppers.sorted())
     }
 
+    @Test func twoTablesWithOneNumberAreRenumbered() throws {
+        let (dir, model) = try Self.fresh()
+        defer { dir.remove() }
+        let tables = try VerifierTests.names(dir, suffix: ".ldb")
+        // 000007.ldb becomes 000005.sst beside 000005.ldb: LevelDB reads both spellings.
+        let sameNumber = String(tables[0].dropLast(4)) + ".sst"
+        try PosixFileSystem().rename(VerifierTests.path(dir, tables[1]), to: VerifierTests.path(dir, sameNumber))
+        let report = try Self.repairAndCheck(dir, expected: model.state())
+        #expect(report.isLossless, "\(report.losses)")
+        #expect(Set(report.renamed.map(\.from)).isSuperset(of: [tables[0], sameNumber]))
+    }
+
     @Test func aDuplicateTableIsMergedAndTheCopyMovedToLost() throws {
         let (dir, model) = try Self.fresh()
         defer { dir.remove() }

@@ -98,7 +98,8 @@ extension Repairer {
             ($0.sequences.upperBound, $0.sequences.lowerBound, $0.number)
                 < ($1.sequences.upperBound, $1.sequences.lowerBound, $1.number)
         }
-        var ordered = true
+        // Two tables with one number (000005.ldb beside 000005.sst) must be renumbered too.
+        var ordered = Set(candidates.map(\.number)).count == candidates.count
         check: for i in candidates.indices {
             for j in candidates.indices where j > i && Self.keyRangesOverlap(candidates[i], candidates[j]) {
                 if candidates[i].number > candidates[j].number {
