@@ -255,6 +255,16 @@ struct RepairTests {
         #expect(Set(report.renamed.map(\.from)).isSuperset(of: [tables[0], sameNumber]))
     }
 
+    @Test func aTableWithoutEntriesIsMovedToLostNotLeftForOpenToDelete() throws {
+        let (dir, model) = try Self.fresh()
+        defer { dir.remove() }
+        let file = try PosixFileSystem().createWritable(VerifierTests.path(dir, "000800.ldb"))
+        try TableBuilder(file: file).finish()
+        try file.close()
+        let report = try Self.repairAndCheck(dir, expected: model.state())
+        #expect(report.moved.contains { $0.file == "000800.ldb" && $0.movedTo == "lost/000800.ldb" })
+    }
+
     @Test func aDuplicateTableIsMergedAndTheCopyMovedToLost() throws {
         let (dir, model) = try Self.fresh()
         defer { dir.remove() }

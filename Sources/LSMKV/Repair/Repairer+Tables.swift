@@ -41,7 +41,11 @@ extension Repairer {
         report.losses += scan.losses
         guard let damage = scan.damage else {
             guard let number = Self.fileNumber(name), let first = scan.entries.first, let last = scan.entries.last
-            else { return }
+            else {
+                // Opening the database would delete a table no version references: keep it in lost/ instead.
+                pendingLost.append((name, "a table without entries", nil))
+                return
+            }
             let size = try LSMKVError.wrappingIO { try fileSystem.fileSize(path(name)) }
             candidates.append(
                 Candidate(
