@@ -24,6 +24,10 @@ enum LSMKVCommand {
                                  live data and prints the space amplification.
           verify [--json]        Check every file of the database read-only; exit 1 when damaged.
           dump FILE              Decode a .log, .ldb/.sst or MANIFEST-* file (--hex forces hex).
+          repair                 Rebuild a damaged database from its tables and logs (LevelDB's RepairDB): keep
+                                 every readable entry, write a new MANIFEST and CURRENT, move damaged and
+                                 replaced files into DIR/lost/ (nothing is deleted); print what was recovered
+                                 and lost, then verify and open the result. Exit 0 when it opens and verifies.
           bench [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--sync] [--json]
                                  db_bench's workloads (fillseq, fillrandom, overwrite, readrandom, readmissing,
                                  readseq, seekrandom, deleterandom, fillsync, fillbatch); release builds only.
@@ -190,6 +194,7 @@ enum LSMKVCommand {
         case "stats": return try StatsCommand.run(invocation)
         case "compact": return try CompactCommand.run(invocation, codec)
         case "dump": return try DumpCommand.run(invocation)
+        case "repair": return try RepairCommand.run(invocation)
         default:
             throw UsageError(message: "unknown command '\(command)'")
         }

@@ -17,14 +17,7 @@ extension Database {
     public convenience init(path: String, options: Options = Options()) throws {
         let fileSystem = options.fileSystem
         if options.createIfMissing { try LSMKVError.wrappingIO { try fileSystem.createDirectory(path) } }
-        let lock: any FileLock
-        do {
-            lock = try fileSystem.lockFile(FileNames.lock(path))
-        } catch let error as FileSystemError where error.code == .locked {
-            throw LSMKVError.locked(path: FileNames.lock(path))
-        } catch let error as FileSystemError {
-            throw LSMKVError.io(error)
-        }
+        let lock = try DatabaseLock.acquire(path, fileSystem: fileSystem)
         do {
             let recovered = try Database.recover(path: path, options: options)
             self.init(path: path, options: options, lock: lock, recovered: recovered)

@@ -33,7 +33,8 @@ struct LogReader {
         var validLength: Int
     }
 
-    private enum Step {
+    /// One decoding step: a fragment, bytes to skip, the end, damage, or a cut-off tail.
+    enum Step {
         case fragment(type: LogFormat.RecordType, payload: Range<Int>, start: Int, next: Int)
         case skip(next: Int)  // block trailer or zero-filled region
         case end
@@ -108,7 +109,7 @@ struct LogReader {
     }
 
     /// Decodes the fragment header at `position` without trusting anything in it.
-    private static func step(_ bytes: [UInt8], at position: Int) -> Step {
+    static func step(_ bytes: [UInt8], at position: Int) -> Step {
         if position >= bytes.count { return .end }
         let blockEnd = (position / LogFormat.blockSize + 1) * LogFormat.blockSize
         if blockEnd - position < LogFormat.headerSize { return .skip(next: blockEnd) }

@@ -210,11 +210,24 @@ final class TableReader: Sendable {
 
     /// The approximate file offset where entries for `key` begin: the offset of the data block that would hold
     /// it, or the metaindex offset (close to the file size) when it sorts after every entry.
+    /// - Throws: corruption when the index or footer places that block past the end of the file.
     func approximateOffset(of key: [UInt8]) throws -> Int {
+        let offset: UInt64
+        let errorOffset: Int
         if let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: key) {
-            return Int(try dataHandle(valueRange: handleRange).offset)
+            offset = try dataHandle(valueRange: handleRange).offset
+            errorOffset = Int(footer.indexHandle.offset) + handleRange.lowerBound
+        } else {
+            offset = footer.metaindexHandle.offset
+            errorOffset = fileSize - Footer.encodedLength
         }
-        return Int(footer.metaindexHandle.offset)
+        // A handle is a varint64 from disk: it may not even fit an Int.
+        guard offset <= UInt64(fileSize) else {
+            throw LSMKVError.corruption(
+                file: path, offset: errorOffset,
+                reason: "block offset \(offset) lies past the end of the \(fileSize)-byte table")
+        }
+        return Int(offset)
     }
 
     /// Reports a malformed filter block (which lookups silently treat as "may match").

@@ -279,4 +279,13 @@ final class VersionSet: Sendable {
 
     /// Every file number the current version references, for deciding which files are obsolete.
     var liveTableNumbers: Set<UInt64> { Set(current.allFiles.map(\.number)) }
+
+    /// Writes a brand-new MANIFEST-`number` holding `edit` alone and points CURRENT at it, with the same protocol
+    /// as every MANIFEST switch (sync the file, sync the directory, temp + rename CURRENT, sync the directory).
+    /// Repair uses it: it builds the whole version from the files themselves.
+    func installFreshManifest(number: UInt64, edit: VersionEdit) throws {
+        let writer = try writeManifest(number: number, records: [edit.encode()])
+        try? writer.close()
+        try installCurrent(manifestNumber: number)
+    }
 }

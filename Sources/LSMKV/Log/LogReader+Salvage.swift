@@ -1,0 +1,112 @@
+extension LogReader {
+    /// A region of a log that ``salvage(_:file:)`` could not read.
+    struct SkippedRegion: Equatable {
+        /// The offset of the first byte skipped.
+        var offset: Int
+        /// The number of bytes skipped.
+        var length: Int
+        /// What was wrong there.
+        var reason: String
+    }
+
+    /// Everything ``salvage(_:file:)`` could read from a log: the intact records, in order, and what it skipped.
+    struct Salvage {
+        var records: [Record]
+        var skipped: [SkippedRegion]
+        /// Whether the only damage is a torn tail: nothing readable follows the first skipped byte.
+        var isTornTailOnly: Bool
+    }
+
+    /// Reads every intact record of a damaged log, skipping past damage instead of stopping at it (as LevelDB's
+    /// repair does). After a damaged fragment it tries the position its length field points to; when that is not
+    /// an intact fragment either, it gives up on the rest of the 32 KiB block. A record missing any fragment is
+    /// skipped whole. Never traps and never throws: whatever cannot be read is listed in ``Salvage/skipped``.
+    ///
+    /// - Complexity: O(n) in the size of the log.
+    static func salvage(_ bytes: [UInt8], file: String) -> Salvage {
+        var records: [Record] = []
+        var skipped: [SkippedRegion] = []
+        var position = 0
+        var pending: [UInt8] = []
+        var pendingStart: Int?
+        var resyncing = false
+
+        func skip(_ start: Int, _ end: Int, _ reason: String) {
+            guard end > start else { return }
+            if let last = skipped.last, last.offset + last.length == start {
+                skipped[skipped.count - 1].length += end - start
+            } else {
+                skipped.append(SkippedRegion(offset: start, length: end - start, reason: reason))
+            }
+        }
+        func dropPending(upTo end: Int, _ reason: String) {
+            if let start = pendingStart { skip(start, end, reason) }
+            pending = []
+            pendingStart = nil
+        }
+
+        loop: while true {
+            let step = step(bytes, at: position)
+            if resyncing {
+                resyncing = false
+                if case .damaged = step {
+                    // The damaged fragment's length cannot be trusted either: drop the rest of the block.
+                    let blockEnd = min(bytes.count, (position / LogFormat.blockSize + 1) * LogFormat.blockSize)
+                    skip(position, blockEnd, "damaged block")
+                    position = blockEnd
+                    continue
+                }
+            }
+            switch step {
+            case .end:
+                dropPending(upTo: bytes.count, "record cut off at end of file")
+                break loop
+            case .truncated(let reason):
+                dropPending(upTo: position, "record cut off at end of file")
+                skip(position, bytes.count, reason)
+                break loop
+            case .skip(let next):
+                // A block's trailer (under 7 bytes) is normal padding; zero fill inside a record means the
+                // record's next fragment was never written.
+                if next - position >= LogFormat.headerSize {
+                    dropPending(upTo: position, "record interrupted by a zero-filled region")
+                }
+                position = next
+            case .damaged(let reason, let next):
+                dropPending(upTo: position, "record with a damaged fragment")
+                skip(position, min(next, bytes.count), reason)
+                position = next
+                resyncing = true
+            case .fragment(let type, let payload, let start, let next):
+                switch type {
+                case .full, .first:
+                    dropPending(upTo: start, "record without its last fragment")
+                    if type == .full {
+                        records.append(Record(offset: start, payload: Array(bytes[payload])))
+                    } else {
+                        pending = Array(bytes[payload])
+                        pendingStart = start
+                    }
+                case .middle, .last:
+                    guard pendingStart != nil else {
+                        skip(start, next, "\(type == .middle ? "middle" : "last") fragment without a first")
+                        position = next
+                        continue
+                    }
+                    pending.append(contentsOf: bytes[payload])
+                    if type == .last, let recordStart = pendingStart {
+                        records.append(Record(offset: recordStart, payload: pending))
+                        pending = []
+                        pendingStart = nil
+                    }
+                case .zero:
+                    preconditionFailure("zero fragments are skipped")
+                }
+                position = next
+            }
+        }
+        let firstSkipped = skipped.first?.offset ?? bytes.count
+        let tornTailOnly = !records.contains { $0.offset > firstSkipped }
+        return Salvage(records: records, skipped: skipped, isTornTailOnly: tornTailOnly)
+    }
+}
