@@ -108,6 +108,10 @@ lsmkv() { timeout "$TIMEOUT" "$LSMKV_BIN" "$@"; }
 # lsmkv_small ...: lsmkv with small MemTables, so loads produce several tables.
 lsmkv_small() { LSMKV_WRITE_BUFFER_SIZE=$SMALL_WBS lsmkv "$@"; }
 
+# lsmkv_level0 ...: lsmkv_small with automatic compaction out of reach, so every
+# flushed table stays in level 0 whatever the timing (E1/E2 test compacted shapes).
+lsmkv_level0() { LSMKV_LEVEL0_COMPACTION_TRIGGER=1000 lsmkv_small "$@"; }
+
 # same_lines GOT EXPECTED: compares two hex line files, shows the first
 # differences (long values cut) on mismatch.
 same_lines() {
@@ -303,9 +307,9 @@ check_a0_lsmkv_load() {
     need_lsmkv
     local db=$WORK/lsmkv-db n logbytes
     rm -rf "$db"
-    lsmkv_small --db "$db" load --hex <"$DS/phase1.txt"
-    lsmkv_small --db "$db" flush
-    lsmkv_small --db "$db" load --hex <"$DS/phase2.txt"
+    lsmkv_level0 --db "$db" load --hex <"$DS/phase1.txt"
+    lsmkv_level0 --db "$db" flush
+    lsmkv_level0 --db "$db" load --hex <"$DS/phase2.txt"
     [[ -d $db ]] || fail "lsmkv load did not create $db"
     ls -l "$db" | sed 's/^/  /'
     [[ -s $db/CURRENT ]] || fail "no CURRENT file"

@@ -44,6 +44,9 @@ enum LSMKVCommand {
         ENVIRONMENT:
           LSMKV_WRITE_BUFFER_SIZE  MemTable size in bytes (default 4194304).
           LSMKV_TARGET_FILE_SIZE   Size of compaction output tables in bytes (default 2097152).
+          LSMKV_LEVEL0_COMPACTION_TRIGGER
+                                   Level-0 tables that start a compaction (default 4; writes slow down at
+                                   twice and stop at three times as many).
           LSMKV_COMPACTION         Compaction strategy when --compaction is not given.
         """
 
@@ -129,7 +132,7 @@ enum LSMKVCommand {
     static func positiveEnvironment(_ name: String) throws -> Int? {
         guard let text = ProcessInfo.processInfo.environment[name] else { return nil }
         guard let value = Int(text), value > 0 else {
-            throw UsageError(message: "\(name) must be a positive number of bytes")
+            throw UsageError(message: "\(name) must be a positive number")
         }
         return value
     }
@@ -154,6 +157,12 @@ enum LSMKVCommand {
         options.compactionStrategy = try compactionStrategy(invocation)
         if let size = try positiveEnvironment("LSMKV_WRITE_BUFFER_SIZE") { options.writeBufferSize = size }
         if let size = try positiveEnvironment("LSMKV_TARGET_FILE_SIZE") { options.targetFileSize = size }
+        if let trigger = try positiveEnvironment("LSMKV_LEVEL0_COMPACTION_TRIGGER") {
+            options.level0CompactionTrigger = trigger
+            // Writes slow down and stop at the same multiples of the trigger as by default (8 and 12 for 4).
+            options.level0SlowdownTrigger = 2 * trigger
+            options.level0StopTrigger = 3 * trigger
+        }
         return try Database(path: invocation.directory, options: options)
     }
 
