@@ -115,6 +115,21 @@ struct WriteBatchTests {
             ])
     }
 
+    @Test func singleOperationBatchesAreEncodedInFull() throws {
+        let key = [UInt8](repeating: 7, count: 300)  // a two-byte varint length
+        let value = [UInt8](repeating: 9, count: 20_000)  // a three-byte varint length
+        let header: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]
+        var put = WriteBatch()
+        put.put(key, value)
+        #expect(put.representation == header + [1, 0xac, 0x02] + key + [0xa0, 0x9c, 0x01] + value)
+        var deletion = WriteBatch()
+        deletion.delete(key)
+        #expect(deletion.representation == header + [0, 0xac, 0x02] + key)
+        var empty = WriteBatch()
+        empty.put([], [])
+        #expect(try empty.operations() == [.put(key: [], value: [])])
+    }
+
     @Test func wrongCountAndBadTagsAreCorruption() {
         var batch = WriteBatch()
         batch.put([1], [2])

@@ -68,8 +68,57 @@ struct ByteWriter {
 
 /// Writes a little-endian `UInt32` into `bytes` at `offset` (used to patch headers in place).
 func storeFixed32(_ value: UInt32, into bytes: inout [UInt8], at offset: Int) {
-    bytes[offset] = UInt8(truncatingIfNeeded: value)
-    bytes[offset + 1] = UInt8(truncatingIfNeeded: value >> 8)
-    bytes[offset + 2] = UInt8(truncatingIfNeeded: value >> 16)
-    bytes[offset + 3] = UInt8(truncatingIfNeeded: value >> 24)
+    precondition(offset >= 0 && offset <= bytes.count - 4, "fixed32 store out of bounds")
+    bytes.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
+}
+
+/// Writes a little-endian `UInt64` into `bytes` at `offset`.
+func storeFixed64(_ value: UInt64, into bytes: inout [UInt8], at offset: Int) {
+    precondition(offset >= 0 && offset <= bytes.count - 8, "fixed64 store out of bounds")
+    bytes.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self) }
+}
+
+/// Writes LevelDB's encodings into a buffer sized beforehand, checking every store against its end.
+struct UnsafeByteWriter {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    mutating func append(_ byte: UInt8) {
+        precondition(count < buffer.count, "write past the end of the buffer")
+        buffer[count] = byte
+        count += 1
+    }
+
+    mutating func appendFixed32(_ value: UInt32) {
+        precondition(count <= buffer.count - 4, "fixed32 write past the end of the buffer")
+        UnsafeMutableRawBufferPointer(buffer).storeBytes(of: value.littleEndian, toByteOffset: count, as: UInt32.self)
+        count += 4
+    }
+
+    mutating func appendFixed64(_ value: UInt64) {
+        appendFixed32(UInt32(truncatingIfNeeded: value))
+        appendFixed32(UInt32(truncatingIfNeeded: value >> 32))
+    }
+
+    mutating func appendVarint64(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        append(UInt8(v))
+    }
+
+    /// A varint32 length followed by the bytes.
+    mutating func appendLengthPrefixed(_ bytes: [UInt8]) {
+        appendVarint64(UInt64(bytes.count))
+        precondition(count <= buffer.count - bytes.count, "write past the end of the buffer")
+        bytes.withUnsafeBufferPointer { source in
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[count..<count + source.count]).initialize(from: source)
+        }
+        count += bytes.count
+    }
 }

@@ -31,6 +31,19 @@ enum Bytes {
         bytes.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
+    /// The number of leading bytes `a` and `b` share.
+    @inline(__always)
+    static func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let limit = min(pa.count, pb.count)
+                var shared = 0
+                while shared < limit && pa[shared] == pb[shared] { shared += 1 }
+                return shared
+            }
+        }
+    }
+
     /// Compares `a[aRange]` with `b[bRange]` without copying.
     @inline(__always)
     static func compare(_ a: [UInt8], _ aRange: Range<Int>, _ b: [UInt8], _ bRange: Range<Int>) -> Int {

@@ -66,7 +66,8 @@ struct CompactionJob {
         let input = try makeInputIterator()
         try input.seekToFirst()
         var deeper = DeeperLevelsCursor(version: version, below: compaction.outputLevel)
-        var currentUserKey: [UInt8]?
+        // The internal key that started the current user key's run (compared by user key only, in place).
+        var currentKey: [UInt8]?
         var lastSequenceForKey = SequenceNumber.max
         var dropped = 0
         var steps = 0
@@ -74,19 +75,21 @@ struct CompactionJob {
             steps += 1
             if steps % 1024 == 0 && isCancelled() { throw Cancelled() }
             let key = input.key
-            guard let (userKey, sequence, type) = InternalKey.parse(key) else {
+            guard let (sequence, type) = InternalKey.parseTrailer(key) else {
                 throw LSMKVError.corruption(
                     file: directory, offset: 0, reason: "compaction input holds a malformed internal key")
             }
-            if currentUserKey.map({ Bytes.compare($0, userKey) != 0 }) ?? true {
-                currentUserKey = userKey
+            let newUserKey = currentKey.map { InternalKey.compareUserKeys($0, key) != 0 } ?? true
+            if newUserKey {
+                currentKey = key
                 lastSequenceForKey = SequenceNumber.max
             }
             var drop = false
             if lastSequenceForKey <= smallestSnapshot {
                 drop = true  // hidden by a newer version every reader sees
             } else if type == .deletion && sequence <= smallestSnapshot
-                && (PlantedBug.isActive(.tombstoneDroppedAboveBaseLevel) || !deeper.mayContain(userKey))
+                && (PlantedBug.isActive(.tombstoneDroppedAboveBaseLevel)
+                    || !deeper.mayContain(InternalKey.userKey(key)))
             {
                 drop = true  // nothing older is left for it to hide
             }
@@ -94,7 +97,7 @@ struct CompactionJob {
             if drop {
                 dropped += 1
             } else {
-                try output.add(key: key, userKey: userKey, value: input.value)
+                try output.add(key: key, startsUserKey: newUserKey, value: input.value)
             }
             try input.next()
         }
@@ -123,23 +126,22 @@ private struct OutputWriter {
     private(set) var finished: [FileMetadata] = []
     private var current: (number: UInt64, file: any WritableFile, builder: TableBuilder, smallest: [UInt8])?
     private var lastKey: [UInt8] = []
-    private var lastUserKey: [UInt8]?
     private var grandparentIndex = 0
     private var grandparentOverlap = 0
     private var sawKey = false
 
     init(job: CompactionJob) { self.job = job }
 
-    mutating func add(key: [UInt8], userKey: [UInt8], value: [UInt8]) throws {
-        let newUserKey = lastUserKey.map { Bytes.compare($0, userKey) != 0 } ?? true
-        let overlapsTooMuch = newUserKey && shouldStopBefore(key)
-        if let size = current?.builder.fileSize, newUserKey, size >= job.options.targetFileSize || overlapsTooMuch {
+    /// Adds the next surviving entry. `startsUserKey` says that no newer version of its user key came
+    /// before it: only then may a new table start, so a user key never spans two tables.
+    mutating func add(key: [UInt8], startsUserKey: Bool, value: [UInt8]) throws {
+        let overlapsTooMuch = startsUserKey && shouldStopBefore(key)
+        if startsUserKey, let size = current?.builder.fileSize, size >= job.options.targetFileSize || overlapsTooMuch {
             try finishTable()
         }
         if current == nil { try startTable(smallest: key) }
         try current!.builder.add(key: key, value: value)
         lastKey = key
-        if newUserKey { lastUserKey = userKey }
     }
 
     /// Finishes, syncs and records the table being written, if any.

@@ -233,7 +233,7 @@ public final class Database: Sendable {
         let pending = PendingWrite(batch: batch, sync: sync ?? options.syncWrites)
         if !writeQueue.enqueue(pending), let outcome = pending.waitForTurn() { return try outcome.get() }
         // This writer is at the front of the queue: it leads a group.
-        var group = [pending]
+        var group: [PendingWrite] = []
         let result: Result<Void, LSMKVError>
         do {
             try writer.withLock { writer in
@@ -246,7 +246,7 @@ public final class Database: Sendable {
         } catch {
             result = .failure((error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)"))
         }
-        writeQueue.finish(group, with: result)
+        writeQueue.finish(group.isEmpty ? [pending] : group, with: result)
         try result.get()
     }
 

@@ -66,6 +66,7 @@ final class WriteQueue: Sendable {
     func takeGroup(leader: PendingWrite) -> [PendingWrite] {
         writers.withLock { writers in
             precondition(writers.first === leader, "only the front of the write queue leads a group")
+            if writers.count == 1 { return [leader] }
             let first = leader.batch.byteSize
             let limit =
                 first <= WriteQueue.smallBatchAllowance
@@ -87,6 +88,10 @@ final class WriteQueue: Sendable {
     func finish(_ group: [PendingWrite], with result: Result<Void, LSMKVError>) {
         let next = writers.withLock { writers -> PendingWrite? in
             precondition(writers.count >= group.count && zip(writers, group).allSatisfy { $0 === $1 })
+            if writers.count == group.count {
+                writers.removeAll(keepingCapacity: true)
+                return nil
+            }
             writers.removeFirst(group.count)
             return writers.first
         }

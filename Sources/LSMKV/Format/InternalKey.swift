@@ -43,6 +43,15 @@ enum InternalKey {
         return (Bytes.copy(key, 0..<(key.count - 8)), trailer >> 8, type)
     }
 
+    /// The sequence and type of an internal key without copying its user key, or nil when it is shorter than 8
+    /// bytes or has an unknown type.
+    static func parseTrailer(_ key: [UInt8]) -> (sequence: SequenceNumber, type: ValueType)? {
+        guard key.count >= 8 else { return nil }
+        let trailer = decodeFixed64(key, at: key.count - 8)
+        guard let type = ValueType(rawValue: UInt8(truncatingIfNeeded: trailer)) else { return nil }
+        return (trailer >> 8, type)
+    }
+
     /// The user key part of a well-formed internal key (at least 8 bytes; the caller checked).
     @inline(__always)
     static func userKey(_ key: [UInt8]) -> [UInt8] { Bytes.copy(key, 0..<(key.count - 8)) }

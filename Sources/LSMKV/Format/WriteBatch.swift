@@ -33,6 +33,10 @@ public struct WriteBatch: Sendable, Equatable {
 
     /// Adds "set `key` to `value`".
     public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
+        if isEmpty {
+            representation = WriteBatch.encodeSingle(.value, key, value)
+            return
+        }
         var writer = ByteWriter(taking: &representation)
         writer.append(ValueType.value.rawValue)
         writer.appendLengthPrefixed(key)
@@ -43,6 +47,10 @@ public struct WriteBatch: Sendable, Equatable {
 
     /// Adds "delete `key`" (a tombstone that hides every older value of the key).
     public mutating func delete(_ key: [UInt8]) {
+        if isEmpty {
+            representation = WriteBatch.encodeSingle(.deletion, key, nil)
+            return
+        }
         var writer = ByteWriter(taking: &representation)
         writer.append(ValueType.deletion.rawValue)
         writer.appendLengthPrefixed(key)
@@ -68,14 +76,28 @@ public struct WriteBatch: Sendable, Equatable {
     /// The sequence number of the first operation (set by the database when the batch is written).
     var sequence: SequenceNumber {
         get { decodeFixed64(representation, at: 0) }
-        set {
-            storeFixed32(UInt32(truncatingIfNeeded: newValue), into: &representation, at: 0)
-            storeFixed32(UInt32(truncatingIfNeeded: newValue >> 32), into: &representation, at: 4)
-        }
+        set { storeFixed64(newValue, into: &representation, at: 0) }
     }
 
     private mutating func setCount(_ value: Int) {
         storeFixed32(UInt32(value), into: &representation, at: 8)
+    }
+
+    /// The encoding of a batch holding one operation (sequence 0), built in one allocation: most writes are a
+    /// single put or delete, and appending field by field cost several reallocations per write.
+    private static func encodeSingle(_ type: ValueType, _ key: [UInt8], _ value: [UInt8]?) -> [UInt8] {
+        let size =
+            headerSize + 1 + ByteWriter.varintLength(UInt64(key.count)) + key.count
+            + (value.map { ByteWriter.varintLength(UInt64($0.count)) + $0.count } ?? 0)
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var writer = UnsafeByteWriter(buffer)
+            writer.appendFixed64(0)
+            writer.appendFixed32(1)
+            writer.append(type.rawValue)
+            writer.appendLengthPrefixed(key)
+            if let value { writer.appendLengthPrefixed(value) }
+            initialized = writer.count
+        }
     }
 
     /// One decoded operation.

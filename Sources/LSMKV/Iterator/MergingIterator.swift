@@ -76,9 +76,14 @@ final class MergingIterator: InternalIterator {
     /// The valid child whose key compares with the others' as `sign` (-1: smallest, 1: largest).
     private func findExtreme(preferring sign: Int) -> Int? {
         var best: Int?
-        for (index, child) in children.enumerated() where child.isValid {
-            if let b = best, InternalKey.compare(child.key, children[b].key).signum() != sign { continue }
+        var bestKey: [UInt8] = []
+        for index in children.indices {
+            let child = children[index]
+            guard child.isValid else { continue }
+            let key = child.key
+            if best != nil && InternalKey.compare(key, bestKey).signum() != sign { continue }
             best = index
+            bestKey = key
         }
         return best
     }

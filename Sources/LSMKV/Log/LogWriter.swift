@@ -12,6 +12,8 @@ final class LogWriter: @unchecked Sendable {
     private var blockOffset: Int
     /// Bytes in the file so far.
     private(set) var size: Int
+    /// The encoded fragments of the record being added, kept between records so appending allocates nothing.
+    private var encoded: [UInt8] = []
 
     /// Starts writing at the end of `file`, which already holds `existingSize` bytes.
     init(file: any WritableFile, existingSize: Int = 0) {
@@ -23,7 +25,10 @@ final class LogWriter: @unchecked Sendable {
     /// Encodes `payload` as one record (fragmented across blocks when needed) and appends it.
     /// - Throws: ``LSMKVError/io(_:)`` when the append fails; the file may then hold part of the record.
     func addRecord(_ payload: [UInt8]) throws {
-        var out = ByteWriter(capacity: payload.count + LogFormat.headerSize * (2 + payload.count / LogFormat.blockSize))
+        var out = ByteWriter(taking: &encoded)
+        out.bytes.removeAll(keepingCapacity: true)
+        out.bytes.reserveCapacity(payload.count + LogFormat.headerSize * (2 + payload.count / LogFormat.blockSize))
+        defer { encoded = out.bytes }
         var offset = 0
         var isFirst = true
         var block = blockOffset

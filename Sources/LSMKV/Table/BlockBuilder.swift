@@ -13,6 +13,9 @@ struct BlockBuilder {
     private var lastKey: [UInt8] = []
     private var finished = false
 
+    /// The capacity a reset data-block builder starts with: a 4 KiB block plus one entry's overshoot.
+    static let typicalCapacity = 4096 + 256
+
     /// Creates an empty builder. `restartInterval` must be at least 1.
     init(restartInterval: Int) {
         precondition(restartInterval >= 1, "restartInterval must be at least 1")
@@ -33,20 +36,18 @@ struct BlockBuilder {
         precondition(!finished, "add after finish; call reset() first")
         var shared = 0
         if counter < restartInterval {
-            let limit = min(lastKey.count, key.count)
-            while shared < limit && lastKey[shared] == key[shared] { shared += 1 }
+            shared = Bytes.commonPrefixLength(lastKey, key)
         } else {
             restarts.append(UInt32(buffer.count))
             counter = 0
         }
-        var writer = ByteWriter()
-        swap(&writer.bytes, &buffer)
+        var writer = ByteWriter(taking: &buffer)
         writer.appendVarint32(UInt32(shared))
         writer.appendVarint32(UInt32(key.count - shared))
         writer.appendVarint32(UInt32(value.count))
         writer.append(key[shared...])
         writer.append(value)
-        swap(&writer.bytes, &buffer)
+        buffer = writer.bytes
         lastKey = key
         counter += 1
     }
@@ -63,7 +64,9 @@ struct BlockBuilder {
 
     /// Empties the builder for the next block.
     mutating func reset() {
+        // The next block grows to about the same size: one allocation instead of a doubling series.
         buffer = []
+        buffer.reserveCapacity(restartInterval == 1 ? 0 : Self.typicalCapacity)
         restarts = [0]
         counter = 0
         lastKey = []

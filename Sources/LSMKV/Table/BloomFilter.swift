@@ -50,19 +50,33 @@ struct BloomFilter: Sendable {
 
     /// Appends the filter for `keys` (user keys) to `output`.
     func appendFilter(for keys: [[UInt8]], to output: inout [UInt8]) {
+        appendFilter(forHashes: keys.map { BloomFilter.keyHash($0) }, to: &output)
+    }
+
+    /// The hash a filter stores for `userKey` (``hash(_:seed:)`` with the filter seed).
+    static func keyHash(_ userKey: [UInt8]) -> UInt32 { hash(userKey, seed: seed) }
+
+    /// ``keyHash(_:)`` of a user key held in place.
+    static func keyHash(_ userKey: UnsafeBufferPointer<UInt8>) -> UInt32 { hash(userKey, seed: seed) }
+
+    /// Appends the filter for the keys whose ``keyHash(_:)`` values are `hashes` to `output` (a table builder
+    /// hashes each key as it is added instead of keeping the key).
+    func appendFilter(forHashes hashes: [UInt32], to output: inout [UInt8]) {
         // A minimum size keeps the false-positive rate sane for tiny key sets.
-        let bytes = (max(64, keys.count * bitsPerKey) + 7) / 8
+        let bytes = (max(64, hashes.count * bitsPerKey) + 7) / 8
         let bits = UInt64(bytes * 8)
         let base = output.count
         output.append(contentsOf: repeatElement(0, count: bytes))
         output.append(UInt8(probes))
-        for key in keys {
-            var h = BloomFilter.hash(key, seed: BloomFilter.seed)
-            let delta = (h >> 17) | (h << 15)
-            for _ in 0..<probes {
-                let bit = Int(UInt64(h) % bits)
-                output[base + bit / 8] |= UInt8(1) << UInt8(bit % 8)
-                h &+= delta
+        output.withUnsafeMutableBufferPointer { filter in
+            for hash in hashes {
+                var h = hash
+                let delta = (h >> 17) | (h << 15)
+                for _ in 0..<probes {
+                    let bit = Int(UInt64(h) % bits)
+                    filter[base + bit / 8] |= UInt8(1) << UInt8(bit % 8)
+                    h &+= delta
+                }
             }
         }
     }

@@ -8,7 +8,8 @@ let filterBaseLg = 11
 struct FilterBlockBuilder {
     /// The bloom policy.
     let policy: BloomFilter
-    private var keys: [[UInt8]] = []
+    /// The filter hashes of the current range's keys.
+    private var keyHashes: [UInt32] = []
     private var result: [UInt8] = []
     private var filterOffsets: [UInt32] = []
 
@@ -23,11 +24,14 @@ struct FilterBlockBuilder {
     }
 
     /// Adds a user key to the current filter.
-    mutating func addKey(_ userKey: [UInt8]) { keys.append(userKey) }
+    mutating func addKey(_ userKey: [UInt8]) { keyHashes.append(BloomFilter.keyHash(userKey)) }
+
+    /// Adds a user key held in place to the current filter.
+    mutating func addKey(_ userKey: UnsafeBufferPointer<UInt8>) { keyHashes.append(BloomFilter.keyHash(userKey)) }
 
     /// Returns the complete filter block.
     mutating func finish() -> [UInt8] {
-        if !keys.isEmpty { generateFilter() }
+        if !keyHashes.isEmpty { generateFilter() }
         var writer = ByteWriter()
         swap(&writer.bytes, &result)
         let arrayOffset = UInt32(writer.bytes.count)
@@ -40,9 +44,9 @@ struct FilterBlockBuilder {
     private mutating func generateFilter() {
         filterOffsets.append(UInt32(result.count))
         // A range with no keys gets an empty filter, which matches nothing.
-        guard !keys.isEmpty else { return }
-        policy.appendFilter(for: keys, to: &result)
-        keys.removeAll(keepingCapacity: true)
+        guard !keyHashes.isEmpty else { return }
+        policy.appendFilter(forHashes: keyHashes, to: &result)
+        keyHashes.removeAll(keepingCapacity: true)
     }
 }
 

@@ -75,7 +75,9 @@ final class TableBuilder {
             addIndexEntry(key: Self.shortestSeparator(lastKey, key), handle: handle)
             pendingHandle = nil
         }
-        filterBlock?.addKey(InternalKey.userKey(key))
+        if filterBlock != nil {
+            key.withUnsafeBufferPointer { filterBlock!.addKey(UnsafeBufferPointer(rebasing: $0[..<($0.count - 8)])) }
+        }
         if entryCount == 0 { smallestKey = key }
         lastKey = key
         entryCount += 1
