@@ -264,8 +264,13 @@ struct BenchRunner {
     /// Fills `value` with the deterministic pattern for key number `k`.
     mutating func setValue(_ k: Int) {
         let size = value.count
+        // Byte i is "a" + (k + i) % 26, stepping the remainder instead of dividing per byte (as the C harness does).
         value.withUnsafeMutableBufferPointer { buffer in
-            for i in 0..<size { buffer[i] = UInt8(ascii: "a") + UInt8((k + i) % 26) }
+            var letter = UInt8(k % 26)
+            for i in 0..<size {
+                buffer[i] = UInt8(ascii: "a") &+ letter
+                letter = letter == 25 ? 0 : letter &+ 1
+            }
         }
     }
 

@@ -31,6 +31,23 @@ enum Bytes {
         bytes.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
+    /// Makes `target` a copy of `source` in `target`'s own buffer, so holding `target` never keeps `source`'s
+    /// buffer alive: cursors that rebuild their key in place then step without copying it.
+    @inline(__always)
+    static func assign(_ target: inout [UInt8], from source: [UInt8]) {
+        guard target.count == source.count, !source.isEmpty else {
+            target.removeAll(keepingCapacity: true)
+            target.append(contentsOf: source)
+            return
+        }
+        // Keys of one length are the common case: one memcpy, no resizing.
+        source.withUnsafeBufferPointer { from in
+            target.withUnsafeMutableBufferPointer { to in
+                to.baseAddress!.update(from: from.baseAddress!, count: from.count)
+            }
+        }
+    }
+
     /// The number of leading bytes `a` and `b` share.
     @inline(__always)
     static func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -67,7 +67,8 @@ struct CompactionJob {
         try input.seekToFirst()
         var deeper = DeeperLevelsCursor(version: version, below: compaction.outputLevel)
         // The internal key that started the current user key's run (compared by user key only, in place).
-        var currentKey: [UInt8]?
+        var currentKey: [UInt8] = []
+        var hasCurrentKey = false
         var lastSequenceForKey = SequenceNumber.max
         var dropped = 0
         var steps = 0
@@ -79,9 +80,10 @@ struct CompactionJob {
                 throw LSMKVError.corruption(
                     file: directory, offset: 0, reason: "compaction input holds a malformed internal key")
             }
-            let newUserKey = currentKey.map { InternalKey.compareUserKeys($0, key) != 0 } ?? true
+            let newUserKey = !hasCurrentKey || InternalKey.compareUserKeys(currentKey, key) != 0
             if newUserKey {
-                currentKey = key
+                Bytes.assign(&currentKey, from: key)
+                hasCurrentKey = true
                 lastSequenceForKey = SequenceNumber.max
             }
             var drop = false
@@ -141,7 +143,7 @@ private struct OutputWriter {
         }
         if current == nil { try startTable(smallest: key) }
         try current!.builder.add(key: key, value: value)
-        lastKey = key
+        Bytes.assign(&lastKey, from: key)
     }
 
     /// Finishes, syncs and records the table being written, if any.

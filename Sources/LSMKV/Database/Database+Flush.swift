@@ -61,11 +61,7 @@ extension Database {
             let builder = try TableBuilder(file: file, options: options.tableOptions)
             let iterator = memTable.makeIterator()
             try iterator.seekToFirst()
-            var smallest: [UInt8]?
-            var largest: [UInt8] = []
             while iterator.isValid {
-                if smallest == nil { smallest = iterator.key }
-                largest = iterator.key
                 try builder.add(key: iterator.key, value: iterator.value)
                 try iterator.next()
             }
@@ -73,7 +69,10 @@ extension Database {
             options.crashPointHook?(.tableSync)
             if !PlantedBug.isActive(.tableNotSynced) { try LSMKVError.wrappingIO { try file.sync() } }
             if !PlantedBug.isActive(.noDirectorySyncForNewTable) { try versions.syncDirectory() }
-            return FileMetadata(number: number, size: builder.fileSize, smallest: smallest!, largest: largest)
+            guard let smallest = builder.smallestKey, let largest = builder.largestKey else {
+                preconditionFailure("a table built from a non-empty MemTable has keys")
+            }
+            return FileMetadata(number: number, size: builder.fileSize, smallest: smallest, largest: largest)
         } catch {
             try? fileSystem.remove(tablePath)
             throw error

@@ -202,7 +202,7 @@ public final class Database: Sendable {
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool? = nil) throws {
         var batch = WriteBatch()
         batch.put(key, value)
-        try write(batch, sync: sync)
+        try write(consume batch, sync: sync)
     }
 
     /// Sets a UTF-8 string key to a UTF-8 string value.
@@ -214,7 +214,7 @@ public final class Database: Sendable {
     public func delete(_ key: [UInt8], sync: Bool? = nil) throws {
         var batch = WriteBatch()
         batch.delete(key)
-        try write(batch, sync: sync)
+        try write(consume batch, sync: sync)
     }
 
     /// Deletes a UTF-8 string key.
@@ -228,33 +228,33 @@ public final class Database: Sendable {
     /// failure fails every write of the group and turns the database read-only.
     /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
     /// - Throws: as ``put(_:_:sync:)-([UInt8],_,_)``.
-    public func write(_ batch: WriteBatch, sync: Bool? = nil) throws {
+    public func write(_ batch: consuming WriteBatch, sync: Bool? = nil) throws {
         if batch.isEmpty { return }
-        let pending = PendingWrite(batch: batch, sync: sync ?? options.syncWrites)
+        let pending = PendingWrite(batch: consume batch, sync: sync ?? options.syncWrites)
         if !writeQueue.enqueue(pending), let outcome = pending.waitForTurn() { return try outcome.get() }
         // This writer is at the front of the queue: it leads a group.
-        var group: [PendingWrite] = []
+        var followers: [PendingWrite] = []
         let result: Result<Void, LSMKVError>
         do {
             try writer.withLock { writer in
                 runDeferredWork()
                 try makeRoomForWrite(&writer)
-                group = writeQueue.takeGroup(leader: pending)
-                try commit(group, &writer)
+                followers = writeQueue.takeFollowers(of: pending)
+                try commit(leader: pending, followers: followers, &writer)
             }
             result = .success(())
         } catch {
             result = .failure((error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)"))
         }
-        writeQueue.finish(group.isEmpty ? [pending] : group, with: result)
+        writeQueue.finish(leader: pending, followers: followers, with: result)
         try result.get()
     }
 
-    /// Appends `group` as one log record, syncs it when its leader asks, and applies it. Called with the writer
-    /// lock held, after ``makeRoomForWrite(_:)``.
-    private func commit(_ group: [PendingWrite], _ writer: inout WriterState) throws {
-        var batch = group[0].batch
-        for follower in group.dropFirst() { batch.append(contentsOf: follower.batch) }
+    /// Appends the group of `leader` and `followers` as one log record, syncs it when the leader asks, and applies
+    /// it. Called with the writer lock held, after ``makeRoomForWrite(_:)``.
+    private func commit(leader: PendingWrite, followers: [PendingWrite], _ writer: inout WriterState) throws {
+        var batch = leader.takeBatch()
+        for follower in followers { batch.append(contentsOf: follower.takeBatch()) }
         let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
         batch.sequence = sequence
         // Validate before logging, so a malformed batch never reaches the log (nothing is copied out).
@@ -267,7 +267,7 @@ public final class Database: Sendable {
             let logSize = log.size
             try log.addRecord(batch.representation)
             logBytes = log.size - logSize
-            if group[0].sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
+            if leader.sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
                 options.crashPointHook?(.walSync)
                 try log.sync()
             }

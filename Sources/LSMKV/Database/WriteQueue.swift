@@ -4,16 +4,29 @@ import Synchronization
 /// One write waiting in the ``WriteQueue``: its batch, whether it must be synced, and, once a leader committed it,
 /// the outcome.
 final class PendingWrite: Sendable {
-    let batch: WriteBatch
+    /// The batch, until the leader that commits it takes it (so it can number the batch without copying it).
+    private let batch: Mutex<WriteBatch>
+    /// The batch's encoded size.
+    let byteSize: Int
     let sync: Bool
     /// Created only when the write has to wait (most writes lead at once and never need one).
     private let wakeUp = Mutex<DispatchSemaphore?>(nil)
     /// Nil until a leader committed (or failed) this write.
     private let outcome = Mutex<Result<Void, LSMKVError>?>(nil)
 
-    init(batch: WriteBatch, sync: Bool) {
-        self.batch = batch
+    init(batch: consuming WriteBatch, sync: Bool) {
+        byteSize = batch.byteSize
+        self.batch = Mutex(batch)
         self.sync = sync
+    }
+
+    /// Takes the batch out (leaving an empty one): called once, by the leader committing this write.
+    func takeBatch() -> WriteBatch {
+        batch.withLock { batch in
+            var taken = WriteBatch()
+            swap(&taken, &batch)
+            return taken
+        }
     }
 
     /// Blocks until a leader either finished this write (returns its outcome) or handed leadership to it
@@ -39,7 +52,7 @@ final class PendingWrite: Sendable {
 ///
 /// Writers queue in arrival order. The writer at the front is the leader: it takes a prefix of the queue as a
 /// group (``takeGroup(leader:)``), appends the group as one log record, syncs once when the group needs it, applies
-/// it, then hands every follower its outcome and wakes the next leader (``finish(_:with:)``). Everything else waits
+/// it, then hands every follower its outcome and wakes the next leader (``finish(leader:followers:with:)``). Everything else waits
 /// on its own semaphore, so while one group syncs the next one gathers.
 final class WriteQueue: Sendable {
     /// A group grows up to this many encoded bytes...
@@ -60,14 +73,15 @@ final class WriteQueue: Sendable {
         }
     }
 
-    /// The leader and the writers queued right behind it that can share its log record and sync: a sync leader
-    /// takes any writer, a non-sync leader stops before the first writer that needs a sync. Bounded by
-    /// ``maxGroupBytes``. The leader must be at the front of the queue.
-    func takeGroup(leader: PendingWrite) -> [PendingWrite] {
+    /// The writers queued right behind `leader` that can share its log record and sync (its followers): a sync
+    /// leader takes any writer, a non-sync leader stops before the first writer that needs a sync. Bounded by
+    /// ``maxGroupBytes``. The leader must be at the front of the queue. Most writes have no follower, and then
+    /// nothing is allocated.
+    func takeFollowers(of leader: PendingWrite) -> [PendingWrite] {
         writers.withLock { writers in
             precondition(writers.first === leader, "only the front of the write queue leads a group")
-            if writers.count == 1 { return [leader] }
-            let first = leader.batch.byteSize
+            if writers.count == 1 { return [] }
+            let first = leader.byteSize
             let limit =
                 first <= WriteQueue.smallBatchAllowance
                 ? min(WriteQueue.maxGroupBytes, first + WriteQueue.smallBatchAllowance) : WriteQueue.maxGroupBytes
@@ -76,26 +90,30 @@ final class WriteQueue: Sendable {
             while end < writers.count {
                 let candidate = writers[end]
                 if candidate.sync && !leader.sync { break }
-                size += candidate.batch.byteSize - WriteBatch.headerSize
+                size += candidate.byteSize - WriteBatch.headerSize
                 if size > limit { break }
                 end += 1
             }
-            return Array(writers[0..<end])
+            return Array(writers[1..<end])
         }
     }
 
-    /// Removes `group` (the front of the queue), gives each follower `result`, and wakes the next leader.
-    func finish(_ group: [PendingWrite], with result: Result<Void, LSMKVError>) {
+    /// Removes `leader` and `followers` (the front of the queue), gives each follower `result`, and wakes the next
+    /// leader.
+    func finish(leader: PendingWrite, followers: [PendingWrite], with result: Result<Void, LSMKVError>) {
         let next = writers.withLock { writers -> PendingWrite? in
-            precondition(writers.count >= group.count && zip(writers, group).allSatisfy { $0 === $1 })
-            if writers.count == group.count {
+            let groupSize = 1 + followers.count
+            precondition(
+                writers.count >= groupSize && writers[0] === leader
+                    && zip(writers.dropFirst(), followers).allSatisfy { $0 === $1 })
+            if writers.count == groupSize {
                 writers.removeAll(keepingCapacity: true)
                 return nil
             }
-            writers.removeFirst(group.count)
+            writers.removeFirst(groupSize)
             return writers.first
         }
-        for follower in group.dropFirst() { follower.finish(result) }
+        for follower in followers { follower.finish(result) }
         next?.lead()
     }
 }

@@ -13,7 +13,7 @@ final class LogWriter: @unchecked Sendable {
     /// Bytes in the file so far.
     private(set) var size: Int
     /// The encoded fragments of the record being added, kept between records so appending allocates nothing.
-    private var encoded: [UInt8] = []
+    @exclusivity(unchecked) private var encoded: [UInt8] = []
 
     /// Starts writing at the end of `file`, which already holds `existingSize` bytes.
     init(file: any WritableFile, existingSize: Int = 0) {

@@ -86,8 +86,9 @@ final class MemTable: Sendable {
 private final class MemTableIterator: InternalIterator {
     private let table: MemTable
     private var node = SkipList.end
-    private(set) var key: [UInt8] = []
-    private(set) var value: [UInt8] = []
+    // Unchecked exclusivity: private to one single-threaded cursor, rebuilt in place on every step.
+    @exclusivity(unchecked) private(set) var key: [UInt8] = []
+    @exclusivity(unchecked) private(set) var value: [UInt8] = []
 
     init(_ table: MemTable) { self.table = table }
 
@@ -111,9 +112,16 @@ private final class MemTableIterator: InternalIterator {
     }
 
     private func load(_ position: (borrowing SkipList) -> Int32) {
-        (node, key, value) = table.withList { list in
-            let n = position(list)
-            return n == SkipList.end ? (n, [], []) : (n, list.key(n), list.value(n))
+        // The entry is copied into the iterator's own buffers: no allocation per step while callers copy what they
+        // keep (the table builder does).
+        table.withList { list in
+            node = position(list)
+            if node == SkipList.end {
+                key.removeAll(keepingCapacity: true)
+                value.removeAll(keepingCapacity: true)
+            } else {
+                list.copyEntry(node, key: &key, value: &value)
+            }
         }
     }
 }

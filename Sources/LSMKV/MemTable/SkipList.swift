@@ -137,6 +137,19 @@ struct SkipList {
         return Bytes.copy(arena, start..<start + Int(keyLength[Int(node)]))
     }
 
+    /// Replaces `key` and `value` with node `node`'s, reusing their buffers.
+    func copyEntry(_ node: Int32, key: inout [UInt8], value: inout [UInt8]) {
+        let start = keyStart[Int(node)]
+        let keyEnd = start + Int(keyLength[Int(node)])
+        let valueEnd = keyEnd + Int(valueLength[Int(node)])
+        arena.withUnsafeBufferPointer { a in
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: UnsafeBufferPointer(rebasing: a[start..<keyEnd]))
+            value.removeAll(keepingCapacity: true)
+            value.append(contentsOf: UnsafeBufferPointer(rebasing: a[keyEnd..<valueEnd]))
+        }
+    }
+
     func value(_ node: Int32) -> [UInt8] {
         let start = keyStart[Int(node)] + Int(keyLength[Int(node)])
         return Bytes.copy(arena, start..<start + Int(valueLength[Int(node)]))

@@ -48,7 +48,7 @@ struct BlockBuilder {
         writer.append(key[shared...])
         writer.append(value)
         buffer = writer.bytes
-        lastKey = key
+        Bytes.assign(&lastKey, from: key)
         counter += 1
     }
 
@@ -69,7 +69,7 @@ struct BlockBuilder {
         buffer.reserveCapacity(restartInterval == 1 ? 0 : Self.typicalCapacity)
         restarts = [0]
         counter = 0
-        lastKey = []
+        lastKey.removeAll(keepingCapacity: true)
         finished = false
     }
 }
