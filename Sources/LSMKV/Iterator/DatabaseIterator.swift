@@ -42,14 +42,17 @@ public final class DatabaseIterator {
             }
         }
         while merged.isValid {
-            let (userKey, entrySequence, type) = try currentEntry()
-            if entrySequence > sequence || userKey == lastUserKey {
+            // Versions the snapshot cannot see and older versions of the last key are skipped in place; only an
+            // entry that is returned is copied out.
+            let (entrySequence, type, repeatsLastKey) = try inspectCurrent()
+            if entrySequence > sequence || repeatsLastKey {
                 try merged.next()
                 continue
             }
+            let userKey = InternalKey.userKey(merged.key)
             if let end, Bytes.compare(userKey, end) >= 0 { return nil }
             lastUserKey = userKey
-            let value = merged.value
+            let value = type == .value ? merged.value : []
             try merged.next()
             if type == .value { return (userKey, value) }
         }
@@ -85,10 +88,21 @@ public final class DatabaseIterator {
         return nil
     }
 
+    /// The current entry's sequence and type, and whether its user key is the last one returned, read in place.
+    /// A function of its own so the key is released before the cursor moves (else the move copies it).
+    private func inspectCurrent() throws -> (sequence: SequenceNumber, type: ValueType, repeatsLastKey: Bool) {
+        let key = merged.key
+        guard let (sequence, type) = InternalKey.parseTrailer(key) else { throw Self.malformedKey() }
+        let repeats = lastUserKey.map { InternalKey.compareUserKey(of: key, with: $0) == 0 } ?? false
+        return (sequence, type, repeats)
+    }
+
     private func currentEntry() throws -> (userKey: [UInt8], sequence: SequenceNumber, type: ValueType) {
-        guard let parsed = InternalKey.parse(merged.key) else {
-            throw LSMKVError.corruption(file: "iterator", offset: 0, reason: "malformed internal key")
-        }
+        guard let parsed = InternalKey.parse(merged.key) else { throw Self.malformedKey() }
         return parsed
+    }
+
+    private static func malformedKey() -> LSMKVError {
+        LSMKVError.corruption(file: "iterator", offset: 0, reason: "malformed internal key")
     }
 }

@@ -4,7 +4,8 @@ final class LevelIterator: InternalIterator {
     private let files: [FileMetadata]
     private let tableCache: TableCache
     private var fileIndex: Int
-    private var current: InternalIterator?
+    // The concrete type (not the protocol) lets every step call the table cursor directly.
+    private var current: TableIterator?
 
     init(files: [FileMetadata], tableCache: TableCache) {
         self.files = files

@@ -206,7 +206,7 @@ final class TableReader: Sendable {
     }
 
     /// An iterator over every entry of the table, reading data blocks as it reaches them.
-    func makeIterator() -> InternalIterator { TableIterator(table: self) }
+    func makeIterator() -> TableIterator { TableIterator(table: self) }
 
     /// The approximate file offset where entries for `key` begin: the offset of the data block that would hold
     /// it, or the metaindex offset (close to the file size) when it sorts after every entry.
