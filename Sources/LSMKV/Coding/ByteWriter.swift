@@ -8,7 +8,9 @@ struct ByteWriter {
     }
 
     /// Continues `bytes`, taking it out of its owner (left empty) so appends stay in place; give it back with
-    /// `owner = writer.bytes`.
+    /// `swap(&owner, &writer.bytes)`. (`owner = writer.bytes` leaves the writer holding a second reference for the
+    /// rest of the scope, and the owner's next in-place change copies the whole buffer: that made fillbatch
+    /// quadratic.)
     init(taking bytes: inout [UInt8]) {
         self.bytes = []
         swap(&self.bytes, &bytes)

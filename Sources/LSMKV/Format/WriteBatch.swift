@@ -41,7 +41,7 @@ public struct WriteBatch: Sendable, Equatable {
         writer.append(ValueType.value.rawValue)
         writer.appendLengthPrefixed(key)
         writer.appendLengthPrefixed(value)
-        representation = writer.bytes
+        swap(&representation, &writer.bytes)
         setCount(count + 1)
     }
 
@@ -54,7 +54,7 @@ public struct WriteBatch: Sendable, Equatable {
         var writer = ByteWriter(taking: &representation)
         writer.append(ValueType.deletion.rawValue)
         writer.appendLengthPrefixed(key)
-        representation = writer.bytes
+        swap(&representation, &writer.bytes)
         setCount(count + 1)
     }
 

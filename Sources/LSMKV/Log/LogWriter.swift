@@ -28,7 +28,7 @@ final class LogWriter: @unchecked Sendable {
         var out = ByteWriter(taking: &encoded)
         out.bytes.removeAll(keepingCapacity: true)
         out.bytes.reserveCapacity(payload.count + LogFormat.headerSize * (2 + payload.count / LogFormat.blockSize))
-        defer { encoded = out.bytes }
+        defer { swap(&encoded, &out.bytes) }
         var offset = 0
         var isFirst = true
         var block = blockOffset

@@ -47,7 +47,7 @@ struct BlockBuilder {
         writer.appendVarint32(UInt32(value.count))
         writer.append(key[shared...])
         writer.append(value)
-        buffer = writer.bytes
+        swap(&buffer, &writer.bytes)
         Bytes.assign(&lastKey, from: key)
         counter += 1
     }
