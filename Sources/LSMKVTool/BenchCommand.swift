@@ -14,7 +14,7 @@ import VFS
 enum BenchCommand {
     static let usage = """
         USAGE: lsmkv bench [--db DIR] [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--reads=N]
-                           [--threads=T] [--sync] [--use_existing_db] [--json]
+                           [--threads=T] [--sync] [--mmap_read] [--use_existing_db] [--json]
 
           --benchmarks=LIST      Comma-separated, run in order (default fillseq,fillrandom,overwrite,readrandom,
                                  readmissing,readseq,seekrandom,deleterandom,fillsync,fillbatch):
@@ -38,6 +38,8 @@ enum BenchCommand {
                                  operations with its own keys (db_bench's --threads); ops/sec counts all of them.
                                  Concurrent sync writes share log syncs (group commit). Default 1.
           --sync                 Sync every write (fillsync always does).
+          --mmap_read            Read tables through memory maps (Options.mapTableFiles), as LevelDB does by
+                                 default on 64-bit; without it tables are read with pread, as RocksDB does.
           --use_existing_db      Keep the database at --db instead of deleting it first (fill* still start fresh).
           --json                 Print one JSON object per benchmark instead of db_bench lines.
         Requires a release build (swift build -c release).
@@ -54,6 +56,7 @@ enum BenchCommand {
         var valueSize = 100
         var threads = 1
         var sync = false
+        var mapTableFiles = false
         var useExistingDatabase = false
         var json = false
         /// From `--compaction` or `LSMKV_COMPACTION`.
@@ -111,6 +114,7 @@ enum BenchCommand {
             case "--value_size": configuration.valueSize = try number("value_size", try requireValue())
             case "--threads": configuration.threads = max(1, try number("threads", try requireValue()))
             case "--sync": configuration.sync = value.map { $0 != "0" && $0 != "false" } ?? true
+            case "--mmap_read": configuration.mapTableFiles = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--use_existing_db":
                 configuration.useExistingDatabase = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--json": configuration.json = true
@@ -185,6 +189,7 @@ struct BenchRunner {
             print("Values:      \(configuration.valueSize) bytes each (no compression)")
             print("Entries:     \(configuration.num)")
             print("Sync:        \(configuration.sync ? "every write" : "off (fillsync syncs)")")
+            print("Table reads: \(configuration.mapTableFiles ? "memory-mapped" : "pread")")
             if configuration.threads > 1 { print("Threads:     \(configuration.threads) (fill benchmarks)") }
             print("------------------------------------------------")
         }
@@ -240,6 +245,7 @@ struct BenchRunner {
         }
         var options = Options()
         options.syncWrites = sync
+        options.mapTableFiles = configuration.mapTableFiles
         options.compactionStrategy = configuration.compaction
         let opened = try Database(path: directory, options: options)
         _ = FileManager.default.createFile(atPath: directory + "/" + Self.marker, contents: nil)

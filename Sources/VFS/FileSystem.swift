@@ -14,6 +14,16 @@ public protocol FileSystem: Sendable {
     /// - Throws: ``FileSystemError`` with code `.notFound` when the file does not exist.
     func openReadable(_ path: String) throws -> any ReadableFile
 
+    /// Opens an existing file that will not change while open (a table) for positional reads, memory-mapped when
+    /// the implementation can: a read then copies from the mapping without a system call. The default is
+    /// ``openReadable(_:)``.
+    ///
+    /// The price of a mapping: if the file shrinks while mapped (someone else truncates it) or the disk fails to
+    /// deliver a page, the process gets `SIGBUS` instead of an error. Reads past the size at open are answered
+    /// like reads past the end of any file, so a short file found at open is never a crash.
+    /// - Throws: ``FileSystemError`` as ``openReadable(_:)``.
+    func openMapped(_ path: String) throws -> any ReadableFile
+
     /// Creates a file for writing, truncating it when it exists. Writes start at offset 0.
     ///
     /// The new directory entry is not durable until the parent directory is synced.
@@ -49,6 +59,11 @@ public protocol FileSystem: Sendable {
     /// opens in this process, out until ``FileLock/unlock()``.
     /// - Throws: ``FileSystemError`` with code `.locked` when someone else holds it.
     func lockFile(_ path: String) throws -> any FileLock
+}
+
+extension FileSystem {
+    /// Reads through ``openReadable(_:)``: simulated and fault-injecting file systems see every read.
+    public func openMapped(_ path: String) throws -> any ReadableFile { try openReadable(path) }
 }
 
 /// A file opened for positional reads. Reads may run concurrently from many threads.

@@ -18,6 +18,16 @@ public struct PosixFileSystem: FileSystem {
         PosixReadableFile(fd: try Syscalls.open(path, O_RDONLY), path: path)
     }
 
+    public func openMapped(_ path: String) throws -> any ReadableFile {
+        let fd = try Syscalls.open(path, O_RDONLY)
+        // The mapping outlives the descriptor, which is closed whatever happens.
+        defer { Syscalls.close(fd) }
+        let size = try Syscalls.fileSize(fd, path)
+        // An empty file has nothing to map (mmap refuses a zero length).
+        guard size > 0 else { return PosixMappedFile(path: path, mapping: nil) }
+        return PosixMappedFile(path: path, mapping: try Syscalls.mapReadOnly(fd, path, size: size))
+    }
+
     public func createWritable(_ path: String) throws -> any WritableFile {
         let fd = try Syscalls.open(path, O_WRONLY | O_CREAT | O_TRUNC)
         return PosixWritableFile(fd: fd, path: path, size: 0)
@@ -106,6 +116,32 @@ final class PosixReadableFile: ReadableFile {
     func size() throws -> Int { try Syscalls.fileSize(descriptor.fd, path) }
 
     func close() { descriptor.close() }
+}
+
+/// A read-only mapping of a file, unmapped when the last reference goes (so a read racing a `close` never touches
+/// unmapped memory).
+final class PosixMappedFile: ReadableFile {
+    let path: String
+    // @unchecked: the mapping is read-only and immutable for the object's whole life.
+    private nonisolated(unsafe) let mapping: UnsafeRawBufferPointer?
+    private let closed = Atomic<Bool>(false)
+
+    init(path: String, mapping: UnsafeRawBufferPointer?) {
+        self.path = path
+        self.mapping = mapping
+    }
+
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        precondition(!closed.load(ordering: .relaxed), "read from closed file \(path)")
+        guard let mapping else { return [] }
+        return Syscalls.copy(from: mapping, offset: offset, count: count)
+    }
+
+    func size() throws -> Int { mapping?.count ?? 0 }
+
+    func close() { closed.store(true, ordering: .relaxed) }
+
+    deinit { if let mapping { Syscalls.unmap(mapping) } }
 }
 
 final class PosixWritableFile: WritableFile {

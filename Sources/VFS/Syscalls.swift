@@ -70,6 +70,27 @@ enum Syscalls {
         return buffer
     }
 
+    /// Maps the first `size` bytes of `fd` read-only and shared. `size` must be positive.
+    static func mapReadOnly(_ fd: Int32, _ path: String, size: Int) throws -> UnsafeRawBufferPointer {
+        precondition(size > 0, "cannot map an empty file")
+        guard let address = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), address != MAP_FAILED else {
+            throw error("map", path)
+        }
+        return UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    static func unmap(_ mapping: UnsafeRawBufferPointer) {
+        _ = munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count)
+    }
+
+    /// `count` bytes of `mapping` from `offset`, fewer past its end (as `pread` at the end of a file).
+    static func copy(from mapping: UnsafeRawBufferPointer, offset: Int, count: Int) -> [UInt8] {
+        precondition(offset >= 0 && count >= 0, "negative offset or count")
+        guard offset < mapping.count else { return [] }
+        let available = min(count, mapping.count - offset)
+        return Array(UnsafeRawBufferPointer(rebasing: mapping[offset..<offset + available]))
+    }
+
     /// Writes all of `bytes` at the descriptor's position (`offset` only labels errors), looping over short writes.
     static func write(_ fd: Int32, _ path: String, _ bytes: [UInt8], offset: Int) throws {
         try bytes.withUnsafeBytes { raw in

@@ -1,3 +1,4 @@
+import Synchronization
 import TestSupport
 import Testing
 import VFS
@@ -62,6 +63,33 @@ struct DatabaseTests {
         defer { try? reopened.close() }
         #expect(try reopened.scan().count == 5000 - 1667)
         #expect(try reopened.get(Array("key1".utf8)) != nil)
+    }
+
+    @Test func memoryMappedTablesReadCompactAndReopen() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let fileSystem = MappingCountingFileSystem()
+        var options = Self.options(writeBuffer: 64 * 1024)
+        options.mapTableFiles = true
+        options.fileSystem = fileSystem
+        let value = { (i: Int) in [UInt8](repeating: UInt8(i % 251), count: 100) }
+        do {
+            let db = try Database(path: dir.path, options: options)
+            for i in 0..<4000 { try db.put(Array("key\(i)".utf8), value(i), sync: false) }
+            try db.flush()
+            for i in stride(from: 0, to: 4000, by: 2) { try db.delete(Array("key\(i)".utf8), sync: false) }
+            try db.flush()
+            for i in 0..<4000 { #expect(try db.get(Array("key\(i)".utf8)) == (i % 2 == 0 ? nil : value(i))) }
+            #expect(fileSystem.mappedOpens.load(ordering: .relaxed) >= 2)
+            try db.compact()
+            #expect(db.filesPerLevel[0] == 0)
+            #expect(try db.scan().count == 2000)
+            try db.close()
+        }
+        let db = try Database(path: dir.path, options: options)
+        defer { try? db.close() }
+        for i in 0..<4000 { #expect(try db.get(Array("key\(i)".utf8)) == (i % 2 == 0 ? nil : value(i))) }
+        #expect(try db.scan().count == 2000)
     }
 
     @Test func scanHonoursRangeLimitAndSnapshot() throws {
@@ -170,4 +198,26 @@ struct DatabaseTests {
         }
         try db.close()
     }
+}
+
+/// The real file system, counting the files opened through ``VFS/FileSystem/openMapped(_:)``.
+private final class MappingCountingFileSystem: FileSystem {
+    let base = PosixFileSystem()
+    let mappedOpens = Atomic<Int>(0)
+
+    func openMapped(_ path: String) throws -> any ReadableFile {
+        mappedOpens.add(1, ordering: .relaxed)
+        return try base.openMapped(path)
+    }
+    func openReadable(_ path: String) throws -> any ReadableFile { try base.openReadable(path) }
+    func createWritable(_ path: String) throws -> any WritableFile { try base.createWritable(path) }
+    func openWritable(_ path: String) throws -> any WritableFile { try base.openWritable(path) }
+    func fileSize(_ path: String) throws -> Int { try base.fileSize(path) }
+    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func remove(_ path: String) throws { try base.remove(path) }
+    func rename(_ source: String, to destination: String) throws { try base.rename(source, to: destination) }
+    func listDirectory(_ path: String) throws -> [String] { try base.listDirectory(path) }
+    func createDirectory(_ path: String) throws { try base.createDirectory(path) }
+    func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
+    func lockFile(_ path: String) throws -> any FileLock { try base.lockFile(path) }
 }

@@ -22,6 +22,31 @@ struct PosixFileSystemTests {
         #expect(try fs.fileSize(path) == 5)
     }
 
+    @Test func mappedReadsMatchPreadAndStopAtTheEnd() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "000005.ldb")
+        let file = try fs.createWritable(path)
+        let contents = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try file.append(contents)
+        try file.close()
+        let mapped = try fs.openMapped(path)
+        let plain = try fs.openReadable(path)
+        #expect(try mapped.size() == contents.count)
+        for (offset, count) in [(0, 1), (17, 4096), (9_990, 10), (9_995, 100), (10_000, 5), (20_000, 5)] {
+            #expect(try mapped.read(at: offset, count: count) == plain.read(at: offset, count: count))
+        }
+        #expect(try mapped.read(at: 9_995, count: 100) == Array(contents[9_995...]))
+        mapped.close()
+
+        let empty = Path.join(dir.path, "empty")
+        try fs.createWritable(empty).close()
+        let mappedEmpty = try fs.openMapped(empty)
+        #expect(try mappedEmpty.size() == 0)
+        #expect(try mappedEmpty.read(at: 0, count: 10) == [])
+        #expect(throws: FileSystemError.self) { try fs.openMapped(Path.join(dir.path, "missing")) }
+    }
+
     @Test func truncateThenAppendContinuesFromTheCut() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

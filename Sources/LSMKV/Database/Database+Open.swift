@@ -42,7 +42,7 @@ extension Database {
         let tableCache = TableCache(
             directory: path, fileSystem: options.fileSystem,
             options: TableReaderOptions(verifyChecksums: options.verifyChecksums), capacity: options.maxOpenFiles,
-            blockCacheCapacity: options.blockCacheCapacity)
+            blockCacheCapacity: options.blockCacheCapacity, mapFiles: options.mapTableFiles)
         let state = State(
             mem: MemTable(logNumber: recovered.logNumber), imm: nil, version: recovered.versions.current,
             lastSequence: recovered.lastSequence)

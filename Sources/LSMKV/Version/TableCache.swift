@@ -26,20 +26,23 @@ final class TableCache: Sendable {
     private let fileSystem: any FileSystem
     private let options: TableReaderOptions
     private let capacity: Int
+    /// Whether tables are opened with ``VFS/FileSystem/openMapped(_:)``.
+    private let mapFiles: Bool
     private let state = Mutex(State())
     /// The data blocks of every table, shared; nil when block caching is off.
     let blockCache: BlockCache?
 
     /// A cache of up to `capacity` open tables whose data blocks share a block cache of `blockCacheCapacity`
-    /// bytes (0: no block cache).
+    /// bytes (0: no block cache); `mapFiles` reads the tables through memory maps.
     init(
         directory: String, fileSystem: any FileSystem, options: TableReaderOptions, capacity: Int,
-        blockCacheCapacity: Int = 0
+        blockCacheCapacity: Int = 0, mapFiles: Bool = false
     ) {
         self.directory = directory
         self.fileSystem = fileSystem
         self.options = options
         self.capacity = max(capacity, 1)
+        self.mapFiles = mapFiles
         blockCache = blockCacheCapacity > 0 ? BlockCache(capacity: blockCacheCapacity) : nil
     }
 
@@ -79,7 +82,9 @@ final class TableCache: Sendable {
             let legacy = FileNames.legacyTable(directory, file.number)
             if fileSystem.fileExists(legacy) { path = legacy }
         }
-        let handle = try LSMKVError.wrappingIO { try fileSystem.openReadable(path) }
+        let handle = try LSMKVError.wrappingIO {
+            try mapFiles ? fileSystem.openMapped(path) : fileSystem.openReadable(path)
+        }
         let actualSize = try LSMKVError.wrappingIO { try handle.size() }
         guard actualSize == file.size else {
             handle.close()
