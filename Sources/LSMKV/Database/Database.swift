@@ -106,26 +106,34 @@ public final class Database: Sendable {
     }
 
     private func get(_ key: [UInt8], sequence: SequenceNumber, view: State) throws -> [UInt8]? {
-        for table in [view.mem, view.imm] {
-            guard let table else { continue }
-            switch table.get(key, sequence: sequence) {
+        switch view.mem.get(key, sequence: sequence) {
+        case .found(let value): return value
+        case .deleted: return nil
+        case .absent: break
+        }
+        if let imm = view.imm {
+            switch imm.get(key, sequence: sequence) {
             case .found(let value): return value
             case .deleted: return nil
-            case .absent: continue
+            case .absent: break
             }
         }
         let lookup = InternalKey.lookupKey(userKey: key, sequence: sequence)
-        for file in view.version.filesPossiblyContaining(userKey: key) {
+        var result: [UInt8]? = nil
+        try view.version.forEachFile(possiblyContaining: key) { file in
             counters.tablesProbed.count()
-            guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else { continue }
+            guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else {
+                return true
+            }
             guard let parsed = InternalKey.parse(foundKey) else {
                 throw LSMKVError.corruption(
                     file: FileNames.table(path, file.number), offset: 0, reason: "malformed internal key")
             }
-            guard parsed.userKey == key else { continue }
-            return parsed.type == .value ? value : nil
+            guard parsed.userKey == key else { return true }
+            if parsed.type == .value { result = value }
+            return false
         }
-        return nil
+        return result
     }
 
     /// The value of a UTF-8 string key.

@@ -48,10 +48,14 @@ struct Version: Sendable {
         return result
     }
 
-    /// The files that may hold `userKey`, in the order a read must consult them (newest data first).
-    func filesPossiblyContaining(userKey: [UInt8]) -> [FileMetadata] {
-        var result: [FileMetadata] = []
-        for file in levels[0] where covers(file, userKey) { result.append(file) }
+    /// Calls `visit` with each file that may hold `userKey`, in the order a read must consult them (newest data
+    /// first), until `visit` returns false. Files are visited in place: a point read copies no metadata.
+    func forEachFile(
+        possiblyContaining userKey: [UInt8], _ visit: (_ file: borrowing FileMetadata) throws -> Bool
+    ) rethrows {
+        for file in levels[0] where covers(file, userKey) {
+            guard try visit(file) else { return }
+        }
         for level in 1..<Version.levelCount {
             let files = levels[level]
             // Binary search for the first file whose largest key is >= userKey.
@@ -65,9 +69,10 @@ struct Version: Sendable {
                     high = mid
                 }
             }
-            if low < files.count && covers(files[low], userKey) { result.append(files[low]) }
+            if low < files.count && covers(files[low], userKey) {
+                guard try visit(files[low]) else { return }
+            }
         }
-        return result
     }
 
     private func covers(_ file: FileMetadata, _ userKey: [UInt8]) -> Bool {
