@@ -8,6 +8,8 @@
 #                     readrandom,readmissing,readseq,readreverse,seekrandom,deleterandom; the read workloads
 #                     and deleterandom use the database the earlier workloads left, so keep a fill first)
 #   --dir DIR         where the databases live (default a new directory under ${TMPDIR:-/tmp})
+#   --mmap-read       LSMKV reads tables through memory maps (lsmkv bench --mmap_read), as LevelDB does by
+#                     default on 64-bit; without it LSMKV uses its default, pread into the block cache
 #
 # Installs libleveldb-dev, librocksdb-dev, libsqlite3-dev and gcc with apt-get when missing, builds
 # `lsmkv` in release and Scripts/peers/peer_bench.c, then runs each workload on every engine in turn,
@@ -20,6 +22,7 @@ set -euo pipefail
 num=200000
 benchmarks="fillsync,fillrandom,fillbatch,fillseq,overwrite,readrandom,readmissing,readseq,readreverse,seekrandom,deleterandom"
 dir=""
+lsmkv_flags=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --num) num="$2"; shift 2 ;;
@@ -28,6 +31,7 @@ while [[ $# -gt 0 ]]; do
         --benchmarks=*) benchmarks="${1#--benchmarks=}"; shift ;;
         --dir) dir="$2"; shift 2 ;;
         --dir=*) dir="${1#--dir=}"; shift ;;
+        --mmap-read) lsmkv_flags+=(--mmap_read); shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare-peers.sh: unknown option $1" >&2; exit 64 ;;
     esac
@@ -45,7 +49,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     echo "Installing ${missing[*]}" >&2
     sudo_cmd=()
     [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get install -y "${missing[@]}" >&2
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >&2
 fi
 
 [[ -n "$dir" ]] || dir="$(mktemp -d "${TMPDIR:-/tmp}/lsmkv-peers.XXXXXX")"
@@ -65,7 +71,8 @@ engines=(lsmkv leveldb rocksdb sqlite)
 run() {
     local engine="$1" workload="$2" output
     if [[ "$engine" == lsmkv ]]; then
-        output="$("$lsmkv" bench --db "$dir/$engine" --use_existing_db --benchmarks="$workload" --num="$num")"
+        output="$("$lsmkv" bench --db "$dir/$engine" --use_existing_db --benchmarks="$workload" --num="$num" \
+            ${lsmkv_flags[@]+"${lsmkv_flags[@]}"})"
     else
         output="$("$peer" "$engine" --db "$dir/$engine" --use_existing_db --benchmarks="$workload" --num="$num")"
     fi
@@ -94,6 +101,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 
 echo
 echo "num=$num value_size=100 key_size=16; sync off except fillsync (num/100 ops, every write synced)"
+echo "LSMKV table reads: $([[ ${#lsmkv_flags[@]} -gt 0 ]] && echo "memory-mapped (--mmap_read)" || echo "pread (default)")"
 echo "disk: 4 KiB append + fdatasync = $fsync_rate ops/sec ($dir)"
 printf '%-13s %10s %10s %10s %10s  %9s %9s %9s\n' workload LSMKV LevelDB RocksDB SQLite vsLevelDB vsRocksDB vsSQLite
 for workload in "${workloads[@]}"; do
