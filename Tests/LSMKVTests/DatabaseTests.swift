@@ -92,6 +92,65 @@ struct DatabaseTests {
         #expect(try db.scan().count == 2000)
     }
 
+    @Test func lendingNextSeesWhatCopyingNextSees() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Database(path: dir.path, options: Self.options(writeBuffer: 32 * 1024))
+        defer { try? db.close() }
+        var rng = SeededGenerator(seed: testSeed())
+        for round in 0..<4 {
+            for _ in 0..<1500 {
+                let key = Array("key\(Int.random(in: 0..<2000, using: &rng))".utf8)
+                if Int.random(in: 0..<5, using: &rng) == 0 {
+                    try db.delete(key, sync: false)
+                } else {
+                    try db.put(key, rng.bytes(Int.random(in: 0..<40, using: &rng)) + [UInt8(round)], sync: false)
+                }
+            }
+            if round < 3 { try db.flush() }
+        }
+        let snapshot = try db.snapshot()
+        for i in 0..<300 { try db.put(Array("key\(i)".utf8), [9], sync: false) }
+
+        func lent(_ iterator: DatabaseIterator) throws -> [(key: [UInt8], value: [UInt8])] {
+            var entries: [(key: [UInt8], value: [UInt8])] = []
+            while try iterator.next({ key, value in
+                entries.append((key: (0..<key.count).map { key[$0] }, value: (0..<value.count).map { value[$0] }))
+            }) {}
+            return entries
+        }
+        func copied(_ iterator: DatabaseIterator) throws -> [(key: [UInt8], value: [UInt8])] {
+            var entries: [(key: [UInt8], value: [UInt8])] = []
+            while let entry = try iterator.next() { entries.append(entry) }
+            return entries
+        }
+        let ranges: [([UInt8]?, [UInt8]?)] = [(nil, nil), (Array("key1".utf8), Array("key5".utf8)), (Array("key7".utf8), nil)]
+        for (start, end) in ranges {
+            for snap in [nil, snapshot] {
+                let a = try lent(db.makeIterator(from: start, to: end, snapshot: snap))
+                let b = try copied(db.makeIterator(from: start, to: end, snapshot: snap))
+                #expect(a.count == b.count && a.count > 0)
+                #expect(zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value })
+                let reversed = try lent(db.makeReverseIterator(from: start, to: end, snapshot: snap))
+                #expect(reversed.map(\.key) == a.map(\.key).reversed())
+            }
+        }
+
+        // A body that throws leaves the cursor past the entry it saw.
+        struct Stop: Error {}
+        let iterator = try db.makeIterator()
+        var first: [UInt8] = []
+        #expect(throws: Stop.self) {
+            _ = try iterator.next { key, _ in
+                first = (0..<key.count).map { key[$0] }
+                throw Stop()
+            }
+        }
+        let second = try iterator.next()
+        #expect(second != nil && second!.key != first)
+        #expect(try db.makeIterator().next().map(\.key) == first)
+    }
+
     @Test func scanHonoursRangeLimitAndSnapshot() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

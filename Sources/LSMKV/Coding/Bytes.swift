@@ -35,13 +35,20 @@ enum Bytes {
     /// buffer alive: cursors that rebuild their key in place then step without copying it.
     @inline(__always)
     static func assign(_ target: inout [UInt8], from source: [UInt8]) {
-        guard target.count == source.count, !source.isEmpty else {
-            target.removeAll(keepingCapacity: true)
-            target.append(contentsOf: source)
-            return
-        }
-        // Keys of one length are the common case: one memcpy, no resizing.
-        source.withUnsafeBufferPointer { from in
+        assign(&target, from: source, 0..<source.count)
+    }
+
+    /// Makes `target` a copy of `source[range]` in `target`'s own buffer. The caller keeps `range` within `source`.
+    @inline(__always)
+    static func assign(_ target: inout [UInt8], from source: [UInt8], _ range: Range<Int>) {
+        source.withUnsafeBufferPointer { all in
+            let from = UnsafeBufferPointer(rebasing: all[range])
+            guard target.count == from.count, !from.isEmpty else {
+                target.removeAll(keepingCapacity: true)
+                target.append(contentsOf: from)
+                return
+            }
+            // Keys of one length are the common case: one memcpy, no resizing.
             target.withUnsafeMutableBufferPointer { to in
                 to.baseAddress!.update(from: from.baseAddress!, count: from.count)
             }

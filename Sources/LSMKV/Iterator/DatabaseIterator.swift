@@ -9,7 +9,11 @@ public final class DatabaseIterator {
     private let start: [UInt8]?
     private let end: [UInt8]?
     private var started = false
-    private var lastUserKey: [UInt8]?
+    /// The user key last returned (valid when `hasLastUserKey`), in a buffer reused from entry to entry.
+    // Unchecked: the cursor is single-threaded and these are never accessed reentrantly; the dynamic exclusivity
+    // checks cost more than the step.
+    @exclusivity(unchecked) private var lastUserKey: [UInt8] = []
+    @exclusivity(unchecked) private var hasLastUserKey = false
     /// Whether ``next()`` walks from the end of the range down to its start.
     var isReversed = false
     /// Keeps the snapshot registered while the cursor lives, so compaction keeps the versions it reads.
@@ -29,10 +33,37 @@ public final class DatabaseIterator {
         self.pin = pin
     }
 
-    /// The next live entry, or nil at the end of the range.
+    /// The next live entry, or nil at the end of the range. The key and value are copies the caller owns; use
+    /// ``next(_:)`` to read them in place.
     /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` or ``LSMKVError/io(_:)`` when a table cannot be read.
     public func next() throws -> (key: [UInt8], value: [UInt8])? {
         if isReversed { return try nextReversed() }
+        guard let key = try positionAtNextLiveEntry() else { return nil }
+        let entry = (InternalKey.userKey(key), merged.value)
+        try merged.next()
+        return entry
+    }
+
+    /// Moves to the next live entry and calls `body` with its key and value in place, without copying them (as
+    /// LevelDB's `Iterator::key()` and `value()`); the spans cannot outlive the call. Returns false, without
+    /// calling `body`, at the end of the range. A reverse cursor lends copies.
+    /// - Throws: what ``next()`` throws, and what `body` throws (the next call then moves past the entry).
+    public func next(_ body: (_ key: Span<UInt8>, _ value: Span<UInt8>) throws -> Void) throws -> Bool {
+        if isReversed {
+            guard let (key, value) = try nextReversed() else { return false }
+            try body(key.span, value.span)
+            return true
+        }
+        guard let key = try positionAtNextLiveEntry() else { return false }
+        // Should `body` throw, the next call still moves on: the entry's user key is the last one returned.
+        try merged.withValue { value in try body(key.span.extracting(0..<key.count - 8), value) }
+        try merged.next()
+        return true
+    }
+
+    /// Leaves `merged` at the newest version visible at the snapshot of the next user key that is live (not
+    /// deleted) and below `end`, remembers that user key and returns the entry's internal key; nil at the end.
+    private func positionAtNextLiveEntry() throws -> [UInt8]? {
         if !started {
             started = true
             if let start {
@@ -42,21 +73,35 @@ public final class DatabaseIterator {
             }
         }
         while merged.isValid {
-            // Versions the snapshot cannot see and older versions of the last key are skipped in place; only an
-            // entry that is returned is copied out.
-            let (entrySequence, type, repeatsLastKey) = try inspectCurrent()
-            if entrySequence > sequence || repeatsLastKey {
-                try merged.next()
-                continue
+            // Versions the snapshot cannot see, older versions of the last key and tombstones are stepped over in
+            // place; nothing is copied but the user key of a new visible entry.
+            switch try classifyCurrent() {
+            case .live(let key): return key
+            case .pastEnd: return nil
+            case .hidden, .deleted: try merged.next()
             }
-            let userKey = InternalKey.userKey(merged.key)
-            if let end, Bytes.compare(userKey, end) >= 0 { return nil }
-            lastUserKey = userKey
-            let value = type == .value ? merged.value : []
-            try merged.next()
-            if type == .value { return (userKey, value) }
         }
         return nil
+    }
+
+    private enum Classification {
+        case hidden
+        case pastEnd
+        case deleted
+        case live(internalKey: [UInt8])
+    }
+
+    /// What the current entry is to this cursor, reading its key once; a new visible user key is remembered.
+    /// A function of its own so the key is released before the cursor moves (else the move copies it).
+    private func classifyCurrent() throws -> Classification {
+        let key = merged.key
+        guard let (entrySequence, type) = InternalKey.parseTrailer(key) else { throw Self.malformedKey() }
+        if entrySequence > sequence { return .hidden }
+        if hasLastUserKey && InternalKey.compareUserKey(of: key, with: lastUserKey) == 0 { return .hidden }
+        if let end, InternalKey.compareUserKey(of: key, with: end) >= 0 { return .pastEnd }
+        Bytes.assign(&lastUserKey, from: key, 0..<key.count - 8)
+        hasLastUserKey = true
+        return type == .value ? .live(internalKey: key) : .deleted
     }
 
     /// The next live entry going down: the largest user key below the previous one (and `>= start`), with its
@@ -86,15 +131,6 @@ public final class DatabaseIterator {
             if let newest, newest.type == .value { return (userKey, newest.value) }
         }
         return nil
-    }
-
-    /// The current entry's sequence and type, and whether its user key is the last one returned, read in place.
-    /// A function of its own so the key is released before the cursor moves (else the move copies it).
-    private func inspectCurrent() throws -> (sequence: SequenceNumber, type: ValueType, repeatsLastKey: Bool) {
-        let key = merged.key
-        guard let (sequence, type) = InternalKey.parseTrailer(key) else { throw Self.malformedKey() }
-        let repeats = lastUserKey.map { InternalKey.compareUserKey(of: key, with: $0) == 0 } ?? false
-        return (sequence, type, repeats)
     }
 
     private func currentEntry() throws -> (userKey: [UInt8], sequence: SequenceNumber, type: ValueType) {

@@ -11,6 +11,8 @@ protocol InternalIterator: AnyObject {
     var key: [UInt8] { get }
     /// The value at the current position.
     var value: [UInt8] { get }
+    /// Calls `body` with the value at the current position, in place: no copy, no allocation.
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows
     /// Positions at the first entry.
     func seekToFirst() throws
     /// Positions at the first entry whose key is `>= target` (an internal key).
@@ -21,6 +23,11 @@ protocol InternalIterator: AnyObject {
     func seekToLast() throws
     /// Moves to the previous entry; invalid before the first one.
     func prev() throws
+}
+
+extension InternalIterator {
+    /// Lends ``value``: for iterators that hold their value in an array already.
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try body(value.span) }
 }
 
 /// An iterator over a fixed, sorted array of entries: used for tests and small in-memory sources.

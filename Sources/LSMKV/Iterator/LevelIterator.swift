@@ -16,6 +16,7 @@ final class LevelIterator: InternalIterator {
     var isValid: Bool { current?.isValid ?? false }
     var key: [UInt8] { current!.key }
     var value: [UInt8] { current!.value }
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try current!.withValue(body) }
 
     func seekToFirst() throws {
         try open(0)

@@ -12,23 +12,35 @@ final class MergingIterator: InternalIterator {
     }
 
     private let children: [InternalIterator]
+    /// Each valid child's current key, copied into a buffer of the merge's own whenever the child moves: choosing
+    /// the next entry then compares these in place instead of asking every child for its key on every step.
+    @exclusivity(unchecked) private var childKeys: [[UInt8]]
+    /// Whether each child is valid, as of its last move (plain flags: reading them retains nothing).
+    @exclusivity(unchecked) private var childValid: [Bool]
     private var currentIndex: Int?
     private var direction = Direction.forward
 
-    init(_ children: [InternalIterator]) { self.children = children }
+    init(_ children: [InternalIterator]) {
+        self.children = children
+        self.childKeys = Array(repeating: [], count: children.count)
+        self.childValid = Array(repeating: false, count: children.count)
+    }
 
     var isValid: Bool { currentIndex != nil }
-    var key: [UInt8] { children[currentIndex!].key }
+    var key: [UInt8] { childKeys[currentIndex!] }
     var value: [UInt8] { children[currentIndex!].value }
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try children[currentIndex!].withValue(body) }
 
     func seekToFirst() throws {
         for child in children { try child.seekToFirst() }
+        refreshAllKeys()
         direction = .forward
         findSmallest()
     }
 
     func seek(_ target: [UInt8]) throws {
         for child in children { try child.seek(target) }
+        refreshAllKeys()
         direction = .forward
         findSmallest()
     }
@@ -42,14 +54,17 @@ final class MergingIterator: InternalIterator {
                 try child.seek(key)
                 if child.isValid && InternalKey.compare(child.key, key) == 0 { try child.next() }
             }
+            refreshAllKeys()
             direction = .forward
         }
         try children[current].next()
+        refreshKey(current)
         findSmallest()
     }
 
     func seekToLast() throws {
         for child in children { try child.seekToLast() }
+        refreshAllKeys()
         direction = .reverse
         findLargest()
     }
@@ -63,9 +78,11 @@ final class MergingIterator: InternalIterator {
                 try child.seek(key)
                 if child.isValid { try child.prev() } else { try child.seekToLast() }
             }
+            refreshAllKeys()
             direction = .reverse
         }
         try children[current].prev()
+        refreshKey(current)
         findLargest()
     }
 
@@ -76,15 +93,22 @@ final class MergingIterator: InternalIterator {
     /// The valid child whose key compares with the others' as `sign` (-1: smallest, 1: largest).
     private func findExtreme(preferring sign: Int) -> Int? {
         var best: Int?
-        var bestKey: [UInt8] = []
-        for index in children.indices {
-            let child = children[index]
-            guard child.isValid else { continue }
-            let key = child.key
-            if best != nil && InternalKey.compare(key, bestKey).signum() != sign { continue }
+        for index in childValid.indices where childValid[index] {
+            if let best, InternalKey.compare(childKeys[index], childKeys[best]).signum() != sign { continue }
             best = index
-            bestKey = key
         }
         return best
+    }
+
+    /// Copies child `index`'s key into its buffer (left as it is when the child is invalid: never read then).
+    private func refreshKey(_ index: Int) {
+        let child = children[index]
+        childValid[index] = child.isValid
+        guard childValid[index] else { return }
+        Bytes.assign(&childKeys[index], from: child.key)
+    }
+
+    private func refreshAllKeys() {
+        for index in children.indices { refreshKey(index) }
     }
 }

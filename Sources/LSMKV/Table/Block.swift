@@ -256,6 +256,11 @@ struct BlockCursor {
     /// The current value, copied out of the block.
     var value: [UInt8] { Bytes.copy(block.contents, valueRange) }
 
+    /// Calls `body` with the current value, in place in the block.
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows {
+        try body(block.contents.span.extracting(valueRange))
+    }
+
     mutating func seekToFirst() throws {
         guard block.restartCount > 0 else { return invalidate() }
         startAtRestart(0)
@@ -376,6 +381,7 @@ final class BlockIterator: InternalIterator {
     var isValid: Bool { cursor.isValid }
     var key: [UInt8] { cursor.key }
     var value: [UInt8] { cursor.value }
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try cursor.withValue(body) }
     /// Where the current value lies in `block.contents`.
     var valueRange: Range<Int> { cursor.valueRange }
 
