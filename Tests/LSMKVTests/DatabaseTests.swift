@@ -124,7 +124,9 @@ struct DatabaseTests {
             while let entry = try iterator.next() { entries.append(entry) }
             return entries
         }
-        let ranges: [([UInt8]?, [UInt8]?)] = [(nil, nil), (Array("key1".utf8), Array("key5".utf8)), (Array("key7".utf8), nil)]
+        let ranges: [([UInt8]?, [UInt8]?)] = [
+            (nil, nil), (Array("key1".utf8), Array("key5".utf8)), (Array("key7".utf8), nil),
+        ]
         for (start, end) in ranges {
             for snap in [nil, snapshot] {
                 let a = try lent(db.makeIterator(from: start, to: end, snapshot: snap))
