@@ -262,23 +262,12 @@ struct DatabaseTests {
 }
 
 /// The real file system, counting the files opened through ``VFS/FileSystem/openMapped(_:)``.
-private final class MappingCountingFileSystem: FileSystem {
-    let base = PosixFileSystem()
+private final class MappingCountingFileSystem: ForwardingFileSystem {
+    let inner: any FileSystem = PosixFileSystem()
     let mappedOpens = Atomic<Int>(0)
 
     func openMapped(_ path: String) throws -> any ReadableFile {
         mappedOpens.add(1, ordering: .relaxed)
-        return try base.openMapped(path)
+        return try inner.openMapped(path)
     }
-    func openReadable(_ path: String) throws -> any ReadableFile { try base.openReadable(path) }
-    func createWritable(_ path: String) throws -> any WritableFile { try base.createWritable(path) }
-    func openWritable(_ path: String) throws -> any WritableFile { try base.openWritable(path) }
-    func fileSize(_ path: String) throws -> Int { try base.fileSize(path) }
-    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
-    func remove(_ path: String) throws { try base.remove(path) }
-    func rename(_ source: String, to destination: String) throws { try base.rename(source, to: destination) }
-    func listDirectory(_ path: String) throws -> [String] { try base.listDirectory(path) }
-    func createDirectory(_ path: String) throws { try base.createDirectory(path) }
-    func syncDirectory(_ path: String) throws { try base.syncDirectory(path) }
-    func lockFile(_ path: String) throws -> any FileLock { try base.lockFile(path) }
 }

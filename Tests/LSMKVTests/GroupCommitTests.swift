@@ -9,7 +9,7 @@ import VFS
 
 /// A file system that counts write-ahead-log syncs and appends, can slow syncs down (so concurrent writers queue
 /// up, as they do behind a real disk) and can fail them from some sync on.
-final class CountingFileSystem: FileSystem {
+final class CountingFileSystem: ForwardingFileSystem {
     struct Counts {
         var logSyncs = 0
         var logAppends = 0
@@ -63,17 +63,8 @@ final class CountingFileSystem: FileSystem {
         func close() throws { try inner.close() }
     }
 
-    func openReadable(_ path: String) throws -> any ReadableFile { try inner.openReadable(path) }
     func createWritable(_ path: String) throws -> any WritableFile { File(try inner.createWritable(path), owner: self) }
     func openWritable(_ path: String) throws -> any WritableFile { File(try inner.openWritable(path), owner: self) }
-    func fileSize(_ path: String) throws -> Int { try inner.fileSize(path) }
-    func fileExists(_ path: String) -> Bool { inner.fileExists(path) }
-    func remove(_ path: String) throws { try inner.remove(path) }
-    func rename(_ source: String, to destination: String) throws { try inner.rename(source, to: destination) }
-    func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
-    func createDirectory(_ path: String) throws { try inner.createDirectory(path) }
-    func syncDirectory(_ path: String) throws { try inner.syncDirectory(path) }
-    func lockFile(_ path: String) throws -> any FileLock { try inner.lockFile(path) }
 }
 
 @Suite("Group commit")
