@@ -14,6 +14,10 @@
  * buffer (LSMKV's defaults). SQLite: WITHOUT ROWID table, WAL journal,
  * synchronous=NORMAL (FULL for fillsync or --sync), one transaction per write
  * (per 1000 writes for fillbatch).
+ * readwhilewriting: the main thread reads random keys (readrandom) while a
+ * second thread overwrites random keys (SplitMix64 seeded with 7919, as
+ * lsmkv bench) until the reads are done; only the reads count. SQLite's
+ * writer has its own connection (WAL lets it run beside the reader).
  * `fsync` mode: appends 4 KiB + fdatasync --num times (default 1000) in
  * --db, the physical ceiling for fillsync on that disk.
  *
@@ -25,8 +29,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <leveldb/c.h>
+#include <pthread.h>
 #include <rocksdb/c.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,29 +87,32 @@ static uint64_t now_ns(void) {
 }
 
 static uint64_t rng_state;
-static uint64_t rng_next(void) {
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+static uint64_t splitmix_next(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
-static long uniform(long bound) { return (long)(rng_next() % (uint64_t)(bound > 0 ? bound : 1)); }
+static long uniform(long bound) { return (long)(splitmix_next(&rng_state) % (uint64_t)(bound > 0 ? bound : 1)); }
 
-static void set_key(long k) {
+static void format_key(char *buffer, long k) {
     for (int i = KEY_SIZE - 1; i >= 0; i--) {
-        key[i] = (char)('0' + k % 10);
+        buffer[i] = (char)('0' + k % 10);
         k /= 10;
     }
 }
 
-static void set_value(long k) {
+static void format_value(char *buffer, long k) {
     /* 'a' + (k + i) % 26, stepping the remainder instead of dividing per byte (as lsmkv bench does). */
     long letter = k % 26;
     for (long i = 0; i < value_size; i++) {
-        value[i] = (char)('a' + letter);
+        buffer[i] = (char)('a' + letter);
         if (++letter == 26) letter = 0;
     }
 }
+
+static void set_key(long k) { format_key(key, k); }
+static void set_value(long k) { format_value(value, k); }
 
 static long long written_bytes(void) {
     FILE *f = fopen("/proc/self/io", "r");
@@ -200,6 +209,7 @@ static void db_open(int fresh) {
         mkdir(dir, 0755);
         snprintf(path, sizeof path, "%s/kv.sqlite", dir);
         if (sqlite3_open(path, &sdb) != SQLITE_OK) die("sqlite3_open", sqlite3_errmsg(sdb));
+        sqlite3_busy_timeout(sdb, 10000); /* readwhilewriting's writer has a connection of its own */
         sqlite_exec("PRAGMA journal_mode=WAL");
         sqlite_exec("CREATE TABLE IF NOT EXISTS kv(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID");
         sqlite_set_sync(sync_writes);
@@ -262,6 +272,63 @@ static void db_delete(int sync) {
         sqlite_run(s_del, "delete");
         break;
     }
+}
+
+/* readwhilewriting's writer thread: its own key and value buffers (and SQLite connection). */
+static atomic_int writer_stop;
+static atomic_long writer_puts;
+
+static void *writer_main(void *unused) {
+    char wkey[KEY_SIZE + 1], *wvalue = malloc((size_t)value_size + 1), *error = NULL;
+    uint64_t state = 7919;
+    sqlite3 *wdb = NULL;
+    sqlite3_stmt *wput = NULL;
+    (void)unused;
+    if (!wvalue) die("out of memory", NULL);
+    if (kind == SQLITE) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/kv.sqlite", dir);
+        if (sqlite3_open(path, &wdb) != SQLITE_OK) die("sqlite3_open (writer)", sqlite3_errmsg(wdb));
+        sqlite3_busy_timeout(wdb, 10000);
+        if (sqlite3_exec(wdb, sync_writes ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL, NULL,
+                         &error) != SQLITE_OK)
+            die("pragma (writer)", error);
+        if (sqlite3_prepare_v2(wdb, "INSERT OR REPLACE INTO kv(k, v) VALUES(?, ?)", -1, &wput, NULL) != SQLITE_OK)
+            die("prepare (writer)", sqlite3_errmsg(wdb));
+    }
+    while (!atomic_load(&writer_stop)) {
+        long k = (long)(splitmix_next(&state) % (uint64_t)(num > 0 ? num : 1));
+        format_key(wkey, k);
+        format_value(wvalue, k);
+        switch (kind) {
+        case LEVELDB:
+            leveldb_put(ldb, sync_writes ? lwrite_sync : lwrite_nosync, wkey, KEY_SIZE, wvalue, (size_t)value_size,
+                        &error);
+            if (error) die("leveldb_put (writer)", error);
+            break;
+        case ROCKSDB:
+            rocksdb_put(rdb, sync_writes ? rwrite_sync : rwrite_nosync, wkey, KEY_SIZE, wvalue, (size_t)value_size,
+                        &error);
+            if (error) die("rocksdb_put (writer)", error);
+            break;
+        case SQLITE: {
+            int rc;
+            sqlite3_bind_blob(wput, 1, wkey, KEY_SIZE, SQLITE_STATIC);
+            sqlite3_bind_blob(wput, 2, wvalue, (int)value_size, SQLITE_STATIC);
+            rc = sqlite3_step(wput);
+            sqlite3_reset(wput);
+            if (rc != SQLITE_DONE) die("insert (writer)", sqlite3_errmsg(wdb));
+            break;
+        }
+        }
+        atomic_fetch_add(&writer_puts, 1);
+    }
+    if (wdb) {
+        sqlite3_finalize(wput);
+        sqlite3_close(wdb);
+    }
+    free(wvalue);
+    return NULL;
 }
 
 /* Returns 1 when found. */
@@ -479,6 +546,24 @@ static void run(const char *name) {
         }
         ops = count = nreads;
         snprintf(message, sizeof message, "(%ld of %ld found)", found, nreads);
+    } else if (!strcmp(name, "readwhilewriting")) {
+        pthread_t writer;
+        db_open(0);
+        atomic_store(&writer_stop, 0);
+        atomic_store(&writer_puts, 0);
+        start = now_ns();
+        if (pthread_create(&writer, NULL, writer_main, NULL) != 0) die("pthread_create", strerror(errno));
+        for (long i = 0; i < nreads; i++) {
+            set_key(uniform(num));
+            t0 = now_ns();
+            found += db_get(key, KEY_SIZE);
+            samples[i] = now_ns() - t0;
+        }
+        atomic_store(&writer_stop, 1);
+        pthread_join(writer, NULL);
+        ops = count = nreads;
+        snprintf(message, sizeof message, "(%ld of %ld found; %ld writes meanwhile)", found, nreads,
+                 atomic_load(&writer_puts));
     } else if (!strcmp(name, "readseq") || !strcmp(name, "readreverse")) {
         db_open(0);
         start = now_ns();

@@ -29,6 +29,9 @@ enum BenchCommand {
                                    readreverse  one reverse iterator (makeReverseIterator), N next(_:) calls
                                    seekrandom   N times: makeIterator(from: random key), one next(_:)
                                    deleterandom N deletes of random keys
+                                   readwhilewriting  --threads readers each get N random keys in [0, N) while
+                                                one more thread overwrites random keys until they finish; only
+                                                the reads count (db_bench's semantics)
                                    fsync        max(N/100, 100) times: append 4 KiB to a file and fdatasync it
                                                 (the disk's synced-append rate, the ceiling for fillsync)
           --num=N                Operations per benchmark (default 1000000).
@@ -36,7 +39,8 @@ enum BenchCommand {
           --value_size=BYTES     Value size (default 100).
           --threads=T            fillseq/fillrandom/overwrite/fillsync: T threads, each doing the benchmark's
                                  operations with its own keys (db_bench's --threads); ops/sec counts all of them.
-                                 Concurrent sync writes share log syncs (group commit). Default 1.
+                                 Concurrent sync writes share log syncs (group commit); readwhilewriting: T
+                                 reader threads besides its writer. Default 1.
           --sync                 Sync every write (fillsync always does).
           --mmap_read            Read tables through memory maps (Options.mapTableFiles), as LevelDB does by
                                  default on 64-bit; without it tables are read with pread, as RocksDB does.
@@ -132,6 +136,11 @@ enum BenchCommand {
 /// What each writer thread of a concurrent fill reports: its latencies and its error, if any.
 final class ThreadResults: Sendable {
     let value = Mutex<[(latencies: [UInt64], error: String?)]>([])
+    /// Keys the reader threads of readwhilewriting found.
+    let found = Atomic<Int>(0)
+    /// Puts the writer thread of readwhilewriting made, and whether it must stop.
+    let writes = Atomic<Int>(0)
+    let stopWriting = Atomic<Bool>(false)
 }
 
 /// SplitMix64: the deterministic key generator shared with `Scripts/peers/peer_bench.c`.
@@ -154,7 +163,7 @@ struct SplitMix64 {
 struct BenchRunner {
     static let known: Set<String> = [
         "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
-        "deleterandom", "fillsync", "fillbatch", "fsync", "readreverse",
+        "deleterandom", "fillsync", "fillbatch", "fsync", "readreverse", "readwhilewriting",
     ]
     static let keySize = 16
     static let batchSize = 1000
@@ -175,7 +184,10 @@ struct BenchRunner {
         self.directory = directory
         self.configuration = configuration
         samples = [UInt64](
-            repeating: 0, count: max(configuration.num * configuration.threads, configuration.reads ?? 0, 1))
+            repeating: 0,
+            count: max(
+                (configuration.reads ?? configuration.num) * configuration.threads,
+                configuration.num * configuration.threads, 1))
         key = [UInt8](repeating: UInt8(ascii: "0"), count: Self.keySize)
         value = [UInt8](repeating: 0, count: configuration.valueSize)
     }
@@ -190,7 +202,9 @@ struct BenchRunner {
             print("Entries:     \(configuration.num)")
             print("Sync:        \(configuration.sync ? "every write" : "off (fillsync syncs)")")
             print("Table reads: \(configuration.mapTableFiles ? "memory-mapped" : "pread")")
-            if configuration.threads > 1 { print("Threads:     \(configuration.threads) (fill benchmarks)") }
+            if configuration.threads > 1 {
+                print("Threads:     \(configuration.threads) (fill benchmarks, readwhilewriting)")
+            }
             print("------------------------------------------------")
         }
         for benchmark in configuration.benchmarks { try run(benchmark) }
@@ -421,6 +435,12 @@ struct BenchRunner {
             }
             operations = reads
             message = "(\(found) of \(reads) found)"
+        case "readwhilewriting":
+            let db = try open(fresh: false, sync: configuration.sync)
+            start = Self.now()
+            let (reads, found, writes) = try readWhileWriting(db, reads: reads)
+            operations = reads
+            message = "(\(found) of \(reads) found; \(writes) writes meanwhile)"
         case "deleterandom":
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
@@ -492,6 +512,75 @@ struct BenchRunner {
             }
         }
         return index
+    }
+
+    /// db_bench's readwhilewriting: `configuration.threads` reader threads each get `reads` random keys in
+    /// `[0, num)` while one more thread overwrites random keys until the readers are done. Returns the reads (the
+    /// only operations counted, as in db_bench), the keys found and the writes made; latencies land in `samples`.
+    mutating func readWhileWriting(_ db: Database, reads: Int) throws -> (reads: Int, found: Int, writes: Int) {
+        let (num, valueSize, sync) = (configuration.num, configuration.valueSize, configuration.sync)
+        let results = ThreadResults()
+        let readers = DispatchGroup()
+        let writer = DispatchGroup()
+        writer.enter()
+        Thread {
+            var runner = BenchRunner(
+                directory: "", configuration: BenchCommand.Configuration(num: 0, valueSize: valueSize))
+            var random = SplitMix64(state: 7919)
+            var failure: String?
+            while !results.stopWriting.load(ordering: .relaxed) {
+                let k = random.uniform(num)
+                runner.setKey(k)
+                runner.setValue(k)
+                do { try db.put(runner.key, runner.value, sync: sync) } catch {
+                    failure = "\(error)"
+                    break
+                }
+                results.writes.add(1, ordering: .relaxed)
+            }
+            if let failure { results.value.withLock { $0.append(([], failure)) } }
+            writer.leave()
+        }.start()
+        for t in 0..<configuration.threads {
+            readers.enter()
+            Thread {
+                var runner = BenchRunner(
+                    directory: "", configuration: BenchCommand.Configuration(num: 0, valueSize: valueSize))
+                var random = SplitMix64(state: 301 &+ UInt64(t))
+                var latencies = [UInt64](repeating: 0, count: reads)
+                var failure: String?
+                var found = 0
+                for i in 0..<reads {
+                    runner.setKey(random.uniform(num))
+                    let t0 = Self.now()
+                    do {
+                        if try db.get(runner.key) != nil { found += 1 }
+                    } catch {
+                        failure = "\(error)"
+                        break
+                    }
+                    latencies[i] = Self.now() &- t0
+                }
+                results.found.add(found, ordering: .relaxed)
+                results.value.withLock { $0.append((latencies, failure)) }
+                readers.leave()
+            }.start()
+        }
+        readers.wait()
+        results.stopWriting.store(true, ordering: .relaxed)
+        writer.wait()
+        let all = results.value.withLock { $0 }
+        if let failure = all.compactMap(\.error).first {
+            throw LSMKVCommand.UsageError(message: "bench: a readwhilewriting thread failed: \(failure)")
+        }
+        var index = 0
+        for result in all {
+            for latency in result.latencies where index < samples.count {
+                samples[index] = latency
+                index += 1
+            }
+        }
+        return (index, results.found.load(ordering: .relaxed), results.writes.load(ordering: .relaxed))
     }
 
     /// Appends 4 KiB to a scratch file and `fdatasync`s it, `count` times: the raw synced-append cost that bounds

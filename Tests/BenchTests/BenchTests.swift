@@ -3,7 +3,8 @@ import Testing
 
 @testable import LSMKVTool
 
-/// `lsmkv bench`: flag parsing, db_bench's key format, the generator shared with peer_bench.c, the debug refusal.
+/// `lsmkv bench`: flag parsing, db_bench's key format, the generator shared with peer_bench.c, readwhilewriting's
+/// threads, the debug refusal.
 @Suite struct BenchTests {
     @Test func parsesDbBenchFlags() throws {
         let configuration = try BenchCommand.parse([
@@ -45,6 +46,27 @@ import Testing
         let first = (0..<4).map { _ in a.uniform(1_000_000) }
         #expect(first == (0..<4).map { _ in b.uniform(1_000_000) })
         #expect(first == [650_068, 181_753, 434_177, 954_053])  // printed by the same generator in C
+    }
+
+    /// readwhilewriting: every reader thread does its reads while the writer keeps overwriting the keys they read.
+    @Test func readWhileWritingCountsEveryReaderAndKeepsTheWriterGoing() throws {
+        let directory = NSTemporaryDirectory() + "lsmkv-bench-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = BenchCommand.Configuration(num: 2000)
+        configuration.threads = 2
+        configuration.reads = 3000
+        var runner = BenchRunner(directory: directory, configuration: configuration)
+        let db = try runner.open(fresh: true, sync: false)
+        for k in 0..<2000 {
+            runner.setKey(k)
+            runner.setValue(k)
+            try db.put(runner.key, runner.value, sync: false)
+        }
+        let (reads, found, writes) = try runner.readWhileWriting(db, reads: 3000)
+        #expect(reads == 6000)
+        #expect(found == 6000)  // every key exists, and the writer only overwrites
+        #expect(writes > 0)
+        try db.close()
     }
 
     @Test func debugBuildsRefuseToMeasure() throws {
