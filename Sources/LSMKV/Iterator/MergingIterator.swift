@@ -32,21 +32,29 @@ final class MergingIterator: InternalIterator {
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try children[currentIndex!].withValue(body) }
 
     func seekToFirst() throws {
-        for child in children { try child.seekToFirst() }
-        refreshAllKeys()
-        direction = .forward
-        findSmallest()
+        try invalidatingOnError {
+            for child in children { try child.seekToFirst() }
+            refreshAllKeys()
+            direction = .forward
+            findSmallest()
+        }
     }
 
     func seek(_ target: [UInt8]) throws {
-        for child in children { try child.seek(target) }
-        refreshAllKeys()
-        direction = .forward
-        findSmallest()
+        try invalidatingOnError {
+            for child in children { try child.seek(target) }
+            refreshAllKeys()
+            direction = .forward
+            findSmallest()
+        }
     }
 
     func next() throws {
         guard let current = currentIndex else { return }
+        try invalidatingOnError { try step(forwardFrom: current) }
+    }
+
+    private func step(forwardFrom current: Int) throws {
         if direction == .reverse {
             // Every other child sits before the current key: move each to the first entry after it.
             let key = children[current].key
@@ -63,14 +71,20 @@ final class MergingIterator: InternalIterator {
     }
 
     func seekToLast() throws {
-        for child in children { try child.seekToLast() }
-        refreshAllKeys()
-        direction = .reverse
-        findLargest()
+        try invalidatingOnError {
+            for child in children { try child.seekToLast() }
+            refreshAllKeys()
+            direction = .reverse
+            findLargest()
+        }
     }
 
     func prev() throws {
         guard let current = currentIndex else { return }
+        try invalidatingOnError { try step(backwardFrom: current) }
+    }
+
+    private func step(backwardFrom current: Int) throws {
         if direction == .forward {
             // Every other child sits after the current key: move each to the last entry before it.
             let key = children[current].key
@@ -84,6 +98,16 @@ final class MergingIterator: InternalIterator {
         try children[current].prev()
         refreshKey(current)
         findLargest()
+    }
+
+    /// Runs a move; when it throws, the merge is left invalid, as its children may have stopped anywhere.
+    private func invalidatingOnError(_ move: () throws -> Void) throws {
+        do {
+            try move()
+        } catch {
+            currentIndex = nil
+            throw error
+        }
     }
 
     private func findSmallest() { currentIndex = findExtreme(preferring: -1) }
