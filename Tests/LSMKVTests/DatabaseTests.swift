@@ -135,6 +135,10 @@ struct DatabaseTests {
                 #expect(zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value })
                 let reversed = try lent(db.makeReverseIterator(from: start, to: end, snapshot: snap))
                 #expect(reversed.map(\.key) == a.map(\.key).reversed())
+                #expect(reversed.map(\.value) == a.map(\.value).reversed())
+                let reversedCopies = try copied(db.makeReverseIterator(from: start, to: end, snapshot: snap))
+                #expect(reversedCopies.map(\.key) == reversed.map(\.key))
+                #expect(reversedCopies.map(\.value) == reversed.map(\.value))
             }
         }
 

@@ -14,6 +14,9 @@ public final class DatabaseIterator {
     // checks cost more than the step.
     @exclusivity(unchecked) private var lastUserKey: [UInt8] = []
     @exclusivity(unchecked) private var hasLastUserKey = false
+    /// The entry a reverse cursor is on, in buffers reused from entry to entry.
+    @exclusivity(unchecked) private var reversedKey: [UInt8] = []
+    @exclusivity(unchecked) private var reversedValue: [UInt8] = []
     /// Whether ``next()`` walks from the end of the range down to its start.
     var isReversed = false
     /// Keeps the snapshot registered while the cursor lives, so compaction keeps the versions it reads.
@@ -37,7 +40,7 @@ public final class DatabaseIterator {
     /// ``next(_:)`` to read them in place.
     /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` or ``LSMKVError/io(_:)`` when a table cannot be read.
     public func next() throws -> (key: [UInt8], value: [UInt8])? {
-        if isReversed { return try nextReversed() }
+        if isReversed { return try positionAtPreviousLiveEntry() ? (reversedKey, reversedValue) : nil }
         guard let key = try positionAtNextLiveEntry() else { return nil }
         let entry = (InternalKey.userKey(key), merged.value)
         try merged.next()
@@ -46,11 +49,13 @@ public final class DatabaseIterator {
 
     /// Moves to the next live entry and calls `body` with its key and value in place, without copying them (as
     /// LevelDB's `Iterator::key()` and `value()`); the spans cannot outlive the call. Returns false, without
-    /// calling `body`, at the end of the range. A reverse cursor lends copies.
+    /// calling `body`, at the end of the range. A reverse cursor lends its own copies (it has moved past the entry
+    /// by then), kept in buffers it reuses: no allocation either.
     /// - Throws: what ``next()`` throws, and what `body` throws (the next call then moves past the entry).
     public func next(_ body: (_ key: Span<UInt8>, _ value: Span<UInt8>) throws -> Void) throws -> Bool {
         if isReversed {
-            guard let (key, value) = try nextReversed() else { return false }
+            guard try positionAtPreviousLiveEntry() else { return false }
+            let (key, value) = (reversedKey, reversedValue)
             try body(key.span, value.span)
             return true
         }
@@ -104,10 +109,11 @@ public final class DatabaseIterator {
         return type == .value ? .live(internalKey: key) : .deleted
     }
 
-    /// The next live entry going down: the largest user key below the previous one (and `>= start`), with its
-    /// newest version visible at the snapshot. Walking backwards meets a key's versions oldest first, so the last
-    /// visible one seen before the user key changes is the newest.
-    private func nextReversed() throws -> (key: [UInt8], value: [UInt8])? {
+    /// Moves to the next live entry going down (the largest user key below the previous one and `>= start`, with its
+    /// newest version visible at the snapshot) and copies it into ``reversedKey`` and ``reversedValue``; false at
+    /// the end. Walking backwards meets a key's versions oldest first, so the last visible one seen before the user
+    /// key changes is the newest; the cursor is then already on the next key down.
+    private func positionAtPreviousLiveEntry() throws -> Bool {
         if !started {
             started = true
             if let end {
@@ -119,23 +125,29 @@ public final class DatabaseIterator {
             }
         }
         while merged.isValid {
-            let userKey = try currentEntry().userKey
-            if let start, Bytes.compare(userKey, start) < 0 { return nil }
-            var newest: (type: ValueType, value: [UInt8])?
+            let first = merged.key
+            guard first.count >= 8 else { throw Self.malformedKey() }
+            Bytes.assign(&reversedKey, from: first, 0..<first.count - 8)
+            if let start, Bytes.compare(reversedKey, start) < 0 { return false }
+            var newestType: ValueType?
             while merged.isValid {
-                let entry = try currentEntry()
-                guard entry.userKey == userKey else { break }
-                if entry.sequence <= sequence { newest = (entry.type, merged.value) }
+                guard let (entrySequence, type) = try versionOfReversedKey() else { break }
+                if entrySequence <= sequence {
+                    newestType = type
+                    if type == .value { merged.copyValue(into: &reversedValue) }
+                }
                 try merged.prev()
             }
-            if let newest, newest.type == .value { return (userKey, newest.value) }
+            if newestType == .value { return true }
         }
-        return nil
+        return false
     }
 
-    private func currentEntry() throws -> (userKey: [UInt8], sequence: SequenceNumber, type: ValueType) {
-        guard let parsed = InternalKey.parse(merged.key) else { throw Self.malformedKey() }
-        return parsed
+    /// The current entry's sequence and type when its user key is ``reversedKey``, nil when it is another key.
+    private func versionOfReversedKey() throws -> (SequenceNumber, ValueType)? {
+        let key = merged.key
+        guard let (entrySequence, type) = InternalKey.parseTrailer(key) else { throw Self.malformedKey() }
+        return InternalKey.compareUserKey(of: key, with: reversedKey) == 0 ? (entrySequence, type) : nil
     }
 
     private static func malformedKey() -> LSMKVError {

@@ -13,6 +13,8 @@ protocol InternalIterator: AnyObject {
     var value: [UInt8] { get }
     /// Calls `body` with the value at the current position, in place: no copy, no allocation.
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows
+    /// Replaces `target`'s contents with the value at the current position, reusing `target`'s buffer.
+    func copyValue(into target: inout [UInt8])
     /// Positions at the first entry.
     func seekToFirst() throws
     /// Positions at the first entry whose key is `>= target` (an internal key).
@@ -28,6 +30,7 @@ protocol InternalIterator: AnyObject {
 extension InternalIterator {
     /// Lends ``value``: for iterators that hold their value in an array already.
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try body(value.span) }
+    func copyValue(into target: inout [UInt8]) { Bytes.assign(&target, from: value) }
 }
 
 /// An iterator over a fixed, sorted array of entries: used for tests and small in-memory sources.

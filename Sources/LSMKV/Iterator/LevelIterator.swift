@@ -17,6 +17,7 @@ final class LevelIterator: InternalIterator {
     var key: [UInt8] { current!.key }
     var value: [UInt8] { current!.value }
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try current!.withValue(body) }
+    func copyValue(into target: inout [UInt8]) { current!.copyValue(into: &target) }
 
     func seekToFirst() throws {
         try open(0)

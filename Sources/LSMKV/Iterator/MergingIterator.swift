@@ -30,6 +30,7 @@ final class MergingIterator: InternalIterator {
     var key: [UInt8] { childKeys[currentIndex!] }
     var value: [UInt8] { children[currentIndex!].value }
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try children[currentIndex!].withValue(body) }
+    func copyValue(into target: inout [UInt8]) { children[currentIndex!].copyValue(into: &target) }
 
     func seekToFirst() throws {
         try invalidatingOnError {

@@ -257,6 +257,7 @@ final class TableIterator: InternalIterator {
         let contents = data.block.contents
         try body(contents.span.extracting(data.valueRange))
     }
+    func copyValue(into target: inout [UInt8]) { Bytes.assign(&target, from: data.block.contents, data.valueRange) }
 
     func seekToFirst() throws {
         try guarded {
