@@ -72,6 +72,8 @@ struct CompactionJob {
         var lastSequenceForKey = SequenceNumber.max
         var dropped = 0
         var steps = 0
+        // Each kept value is copied into this one buffer (the table builder copies it on), not into a new array.
+        var value: [UInt8] = []
         while input.isValid {
             steps += 1
             if steps % 1024 == 0 && isCancelled() { throw Cancelled() }
@@ -99,7 +101,8 @@ struct CompactionJob {
             if drop {
                 dropped += 1
             } else {
-                try output.add(key: key, startsUserKey: newUserKey, value: input.value)
+                input.copyValue(into: &value)
+                try output.add(key: key, startsUserKey: newUserKey, value: value)
             }
             try input.next()
         }
