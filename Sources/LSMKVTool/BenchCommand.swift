@@ -500,18 +500,7 @@ struct BenchRunner {
             thread.start()
         }
         done.wait()
-        let all = results.value.withLock { $0 }
-        if let failure = all.compactMap(\.error).first {
-            throw LSMKVCommand.UsageError(message: "bench: a writer thread failed: \(failure)")
-        }
-        var index = 0
-        for result in all {
-            for latency in result.latencies {
-                samples[index] = latency
-                index += 1
-            }
-        }
-        return index
+        return try collectLatencies(results, of: "a writer thread")
     }
 
     /// db_bench's readwhilewriting: `configuration.threads` reader threads each get `reads` random keys in
@@ -569,9 +558,16 @@ struct BenchRunner {
         readers.wait()
         results.stopWriting.store(true, ordering: .relaxed)
         writer.wait()
+        let reads = try collectLatencies(results, of: "a readwhilewriting thread")
+        return (reads, results.found.load(ordering: .relaxed), results.writes.load(ordering: .relaxed))
+    }
+
+    /// Copies every thread's latencies into `samples` and returns how many there are; throws the first thread's
+    /// failure, naming `threads`.
+    private mutating func collectLatencies(_ results: ThreadResults, of threads: String) throws -> Int {
         let all = results.value.withLock { $0 }
         if let failure = all.compactMap(\.error).first {
-            throw LSMKVCommand.UsageError(message: "bench: a readwhilewriting thread failed: \(failure)")
+            throw LSMKVCommand.UsageError(message: "bench: \(threads) failed: \(failure)")
         }
         var index = 0
         for result in all {
@@ -580,7 +576,7 @@ struct BenchRunner {
                 index += 1
             }
         }
-        return (index, results.found.load(ordering: .relaxed), results.writes.load(ordering: .relaxed))
+        return index
     }
 
     /// Appends 4 KiB to a scratch file and `fdatasync`s it, `count` times: the raw synced-append cost that bounds

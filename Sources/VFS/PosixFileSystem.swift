@@ -122,7 +122,7 @@ final class PosixReadableFile: ReadableFile {
 /// unmapped memory).
 final class PosixMappedFile: ReadableFile {
     let path: String
-    // @unchecked: the mapping is read-only and immutable for the object's whole life.
+    // nonisolated(unsafe): the mapping is read-only and unchanged for the object's whole life.
     private nonisolated(unsafe) let mapping: UnsafeRawBufferPointer?
     private let closed = Atomic<Bool>(false)
 

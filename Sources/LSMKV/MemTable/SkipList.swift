@@ -18,8 +18,8 @@ struct SkipList {
     private var height = 1
     private var random: UInt64 = 0x2545_F491_4F6C_DD1D
     /// The last inserted node and, when that insert was sequential, its search path: `lastPath[level]` is the
-    /// node whose link at `level` led to it (the node itself below its height). A key that sorts right after it, with nothing in between, has the same
-    /// path: sequential inserts skip the search, as in RocksDB's skip list.
+    /// node whose link at `level` led to it (the node itself below its height). A key that sorts right after it,
+    /// with nothing in between, has the same path: sequential inserts skip the search, as in RocksDB's skip list.
     private var lastInserted = SkipList.head
     private var lastPath = [Int32](repeating: SkipList.head, count: SkipList.maxHeight)
     /// Whether the last insert landed right after the one before it. Only then is the shortcut tried, so random
