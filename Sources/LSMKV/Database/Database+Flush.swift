@@ -4,7 +4,7 @@ extension Database {
     /// Writes the immutable MemTable to a level-0 table and installs it; runs on the background queue.
     func flushImmutableMemTable() {
         defer { flushes.leave() }
-        let (imm, mem, lastSequence) = state.withLock { ($0.imm, $0.mem, $0.lastSequence) }
+        let (imm, mem) = state.withLock { ($0.view.imm, $0.view.mem) }
         guard let imm else { return }
         do {
             var edit = VersionEdit()
@@ -15,12 +15,9 @@ extension Database {
             // Logs older than the live MemTable's are obsolete once this edit is durable.
             edit.logNumber = mem.logNumber
             edit.previousLogNumber = 0
-            try versions.logAndApply(edit, lastSequence: lastSequence)
-            state.withLock { s in
-                s.imm = nil
-                installCurrentVersion(&s)
-                for file in edit.newFiles { s.pendingOutputs.remove(file.file.number) }
-            }
+            try versions.logAndApply(edit)
+            publishInstalledVersion(flushed: true)
+            obsoleteFiles.release(edit.newFiles.map(\.file.number))
             let flushed = edit.newFiles.reduce(0) { $0 + $1.file.size }
             counters.update { $0.flushBytesWritten += flushed }
             deleteObsoleteFiles()
@@ -34,13 +31,12 @@ extension Database {
     /// protecting the file from obsolete-file deletion while it is written.
     func writeLevel0Table(_ memTable: MemTable) throws -> FileMetadata? {
         guard memTable.count > 0 else { return nil }
-        let number = versions.newFileNumber()
-        state.withLock { _ = $0.pendingOutputs.insert(number) }
+        let number = obsoleteFiles.newOutputNumber()
         do {
             return try Database.writeTable(
                 memTable, number: number, directory: path, fileSystem: fileSystem, options: options, versions: versions)
         } catch {
-            state.withLock { _ = $0.pendingOutputs.remove(number) }
+            obsoleteFiles.release([number])
             throw error
         }
     }
@@ -79,37 +75,11 @@ extension Database {
         }
     }
 
-    /// Deletes files no longer needed: logs older than the MANIFEST's log number, older MANIFESTs, tables no
-    /// version references (the current one or one an iterator still reads), leftover temporary files. Called only
-    /// after the edit that obsoleted them is durable. After a background failure it deletes nothing: whether the
-    /// failed edit reached the disk is unknown, so every file it names may be live (LevelDB's rule).
+    /// Deletes the files nothing needs any more (see ``ObsoleteFiles``), unless a background failure left it unknown
+    /// whether the failed edit reached the disk.
     func deleteObsoleteFiles() {
-        // List first: a file listed here was created after its number entered `pendingOutputs`, and leaves that set
-        // only once the version recorded below holds it.
-        guard let names = try? fileSystem.listDirectory(path) else { return }
-        let (pending, pinned, failed) = state.withLock { s in
-            (
-                s.pendingOutputs, s.pinnedVersions.values.flatMap { $0.version.allFiles.map(\.number) },
-                s.backgroundError != nil
-            )
-        }
-        if failed { return }
-        let recorded = versions.snapshot
-        let live = Set(recorded.current.allFiles.map(\.number)).union(pending).union(pinned)
-        for name in names {
-            let keep: Bool
-            switch FileNames.parse(name) {
-            case .log(let n)?: keep = n >= recorded.logNumber || n == recorded.previousLogNumber
-            case .manifest(let n)?: keep = n >= recorded.manifestNumber
-            case .table(let n)?: keep = live.contains(n)
-            case .temp(let n)?: keep = pending.contains(n)
-            default: keep = true
-            }
-            if keep { continue }
-            options.crashPointHook?(.fileDeletion)
-            try? fileSystem.remove(Path.join(path, name))
-            if case .table(let n)? = FileNames.parse(name) { tableCache.evict(n) }
-        }
+        if state.withLock({ $0.backgroundError != nil }) { return }
+        obsoleteFiles.deleteObsoleteFiles()
     }
 }
 

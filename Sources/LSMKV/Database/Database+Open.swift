@@ -34,7 +34,6 @@ extension Database {
         var versions: VersionSet
         var log: LogWriter
         var logNumber: UInt64
-        var lastSequence: SequenceNumber
         var report: RecoveryReport
     }
 
@@ -43,13 +42,10 @@ extension Database {
             directory: path, fileSystem: options.fileSystem,
             options: TableReaderOptions(verifyChecksums: options.verifyChecksums), capacity: options.maxOpenFiles,
             blockCacheCapacity: options.blockCacheCapacity, mapFiles: options.mapTableFiles)
-        let state = State(
-            mem: MemTable(logNumber: recovered.logNumber), imm: nil, version: recovered.versions.current,
-            lastSequence: recovered.lastSequence)
         self.init(
-            path: path, options: options, versions: recovered.versions, tableCache: tableCache, state: state,
-            log: recovered.log, lock: lock, report: recovered.report)
-        self.state.withLock { installCurrentVersion(&$0) }
+            path: path, options: options, versions: recovered.versions, tableCache: tableCache,
+            mem: MemTable(logNumber: recovered.logNumber), log: recovered.log, lock: lock, report: recovered.report)
+        publishInstalledVersion(flushed: false)
         deleteObsoleteFiles()
         maybeScheduleCompaction()
     }
@@ -79,7 +75,7 @@ extension Database {
             if case .log(let n)? = FileNames.parse(name) { versions.markFileNumberUsed(n) }
         }
         let recorded = versions.snapshot
-        try checkTablesExist(recorded.current, names: Set(names), path: path)
+        try checkTablesExist(recorded.current.version, names: Set(names), path: path)
 
         let logs = names.compactMap { name -> UInt64? in
             guard case .log(let n)? = FileNames.parse(name) else { return nil }
@@ -87,7 +83,7 @@ extension Database {
         }.sorted()
         var report = RecoveryReport()
         var edit = VersionEdit()
-        var lastSequence = recorded.lastSequence
+        var lastSequence = versions.lastSequence
         var mem = MemTable(logNumber: 0)
         for number in logs {
             let logPath = FileNames.log(path, number)
@@ -144,14 +140,14 @@ extension Database {
             try versions.syncDirectory()
             edit.logNumber = logNumber
             edit.previousLogNumber = 0
-            try versions.logAndApply(edit, lastSequence: lastSequence)
+            versions.advanceLastSequence(to: lastSequence)
+            try versions.logAndApply(edit)
         } catch {
             try? file.close()
             throw error
         }
         return Recovered(
-            versions: versions, log: LogWriter(file: file), logNumber: logNumber, lastSequence: lastSequence,
-            report: report)
+            versions: versions, log: LogWriter(file: file), logNumber: logNumber, report: report)
     }
 
     private static func flushRecovered(

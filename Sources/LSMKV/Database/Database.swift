@@ -24,22 +24,16 @@ import VFS
 /// Failures: an error while writing or syncing the log, or while flushing, puts the database in a read-only
 /// state (every later write throws ``LSMKVError/readOnly(reason:)``); reads keep working. Reopen to recover.
 public final class Database: Sendable {
+    /// What the database's parts share under one lock. The installed version and the last sequence are not here:
+    /// ``VersionSet`` owns them, and the read view only refers to the version.
     struct State: Sendable {
-        var mem: MemTable
-        var imm: MemTable?
-        var version: Version
-        var lastSequence: SequenceNumber
+        /// What reads consult; replaced, never changed in place.
+        var view: ReadView
         var backgroundError: LSMKVError?
         var closed = false
-        /// Table numbers being written and not yet in a version: never deleted as obsolete.
-        var pendingOutputs: Set<UInt64> = []
-        /// Changes whenever `version` does.
-        var versionID: UInt64 = 0
-        /// Versions that open iterators read, by `versionID`: their tables are not deleted while pinned.
-        var pinnedVersions: [UInt64: (version: Version, count: Int)] = [:]
         /// Whether a background compaction is queued or running.
         var compactionScheduled = false
-        /// What writes must do about compaction debt, for the current version.
+        /// What writes must do about compaction debt, for the installed version.
         var pressure = CompactionPressure.none
     }
 
@@ -54,6 +48,7 @@ public final class Database: Sendable {
     let fileSystem: any FileSystem
     let versions: VersionSet
     let tableCache: TableCache
+    let obsoleteFiles: ObsoleteFiles
     let snapshots = SnapshotRegistry()
     let state: Mutex<State>
     let writer: Mutex<WriterState>
@@ -73,7 +68,7 @@ public final class Database: Sendable {
     public let recoveryReport: RecoveryReport
 
     init(
-        path: String, options: Options, versions: VersionSet, tableCache: TableCache, state: State, log: LogWriter,
+        path: String, options: Options, versions: VersionSet, tableCache: TableCache, mem: MemTable, log: LogWriter,
         lock: any FileLock, report: RecoveryReport
     ) {
         self.path = path
@@ -81,7 +76,10 @@ public final class Database: Sendable {
         self.fileSystem = options.fileSystem
         self.versions = versions
         self.tableCache = tableCache
-        self.state = Mutex(state)
+        self.obsoleteFiles = ObsoleteFiles(
+            directory: path, fileSystem: options.fileSystem, versions: versions, tableCache: tableCache,
+            hook: options.crashPointHook)
+        self.state = Mutex(State(view: ReadView(mem: mem, imm: nil, version: versions.current)))
         self.writer = Mutex(WriterState(log: log))
         self.lock = lock
         self.recoveryReport = report
@@ -93,19 +91,12 @@ public final class Database: Sendable {
     /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` or ``LSMKVError/io(_:)`` when a table cannot be read.
     public func get(_ key: [UInt8], snapshot: Snapshot? = nil) throws -> [UInt8]? {
         counters.gets.count()
-        while true {
-            let view = try readView()
-            do {
-                return try get(key, sequence: snapshot?.sequence ?? view.lastSequence, view: view)
-            } catch {
-                // A compaction may have deleted a table of this (older) view; the new view reads its outputs.
-                if state.withLock({ $0.versionID }) != view.versionID { continue }
-                throw error
-            }
-        }
+        // The sequence before the view: every write up to it is in the view's MemTables or tables.
+        let sequence = snapshot?.sequence ?? versions.lastSequence
+        return try get(key, sequence: sequence, view: try readView())
     }
 
-    private func get(_ key: [UInt8], sequence: SequenceNumber, view: State) throws -> [UInt8]? {
+    private func get(_ key: [UInt8], sequence: SequenceNumber, view: ReadView) throws -> [UInt8]? {
         switch view.mem.get(key, sequence: sequence) {
         case .found(let value): return value
         case .deleted: return nil
@@ -120,7 +111,7 @@ public final class Database: Sendable {
         }
         let lookup = InternalKey.lookupKey(userKey: key, sequence: sequence)
         var result: [UInt8]? = nil
-        try view.version.forEachFile(possiblyContaining: key) { file in
+        try view.version.version.forEachFile(possiblyContaining: key) { file in
             counters.tablesProbed.count()
             guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else {
                 return true
@@ -145,18 +136,20 @@ public final class Database: Sendable {
     public func makeIterator(from start: [UInt8]? = nil, to end: [UInt8]? = nil, snapshot: Snapshot? = nil) throws
         -> DatabaseIterator
     {
-        let (view, pin, pinnedSnapshot) = try pinnedView()
+        // The snapshot before the view, as for `get`; the cursor holds both, so its tables stay on disk.
+        let pinned = try snapshot ?? self.snapshot()
+        let view = try readView()
+        let version = view.version.version
         var children: [InternalIterator] = [view.mem.makeIterator()]
         if let imm = view.imm { children.append(imm.makeIterator()) }
-        for file in view.version.levels[0] { children.append(try tableCache.reader(for: file).makeIterator()) }
-        for level in 1..<Version.levelCount where !view.version.levels[level].isEmpty {
-            children.append(LevelIterator(files: view.version.levels[level], tableCache: tableCache))
+        for file in version.levels[0] { children.append(try tableCache.reader(for: file).makeIterator()) }
+        for level in 1..<Version.levelCount where !version.levels[level].isEmpty {
+            children.append(LevelIterator(files: version.levels[level], tableCache: tableCache))
         }
         // Entries added to the MemTable later carry higher sequences than the snapshot and stay hidden.
-        let pinned = snapshot ?? pinnedSnapshot
         return DatabaseIterator(
             merged: MergingIterator(children), sequence: pinned.sequence, start: start, end: end, snapshot: pinned,
-            pin: pin)
+            view: view)
     }
 
     /// Every live entry `>= start` and `< end`, up to `limit` entries, in key order.
@@ -170,232 +163,20 @@ public final class Database: Sendable {
     }
 
     /// A snapshot of the database as of now.
+    /// - Throws: ``LSMKVError/closed``.
     public func snapshot() throws -> Snapshot {
-        // Registered under the state lock, so a compaction choosing what to drop sees it or a later sequence.
-        try state.withLock { s in
-            if s.closed { throw LSMKVError.closed }
-            return Snapshot(sequence: s.lastSequence, registry: snapshots)
-        }
+        if state.withLock({ $0.closed }) { throw LSMKVError.closed }
+        // The registry reads the sequence under its own lock, so a compaction choosing what to drop sees this
+        // snapshot or a later sequence.
+        return snapshots.acquire { versions.lastSequence }
     }
 
-    /// The current state with its version pinned and a snapshot of it registered, all at one instant.
-    private func pinnedView() throws -> (State, VersionPin, Snapshot) {
-        let (view, snapshot) = try state.withLock { s in
-            if s.closed { throw LSMKVError.closed }
-            s.pinnedVersions[s.versionID, default: (s.version, 0)].count += 1
-            return (s, Snapshot(sequence: s.lastSequence, registry: snapshots))
-        }
-        let id = view.versionID
-        let pin = VersionPin { [weak self] in
-            self?.state.withLock { s in
-                guard let entry = s.pinnedVersions[id] else { return }
-                s.pinnedVersions[id] = entry.count > 1 ? (entry.version, entry.count - 1) : nil
-            }
-        }
-        return (view, pin, snapshot)
-    }
-
-    private func readView() throws -> State {
-        let view = state.withLock { $0 }
-        if view.closed { throw LSMKVError.closed }
+    /// The current read view.
+    /// - Throws: ``LSMKVError/closed``.
+    func readView() throws -> ReadView {
+        let (view, closed) = state.withLock { ($0.view, $0.closed) }
+        if closed { throw LSMKVError.closed }
         return view
-    }
-
-    // MARK: - Writes
-
-    /// Sets `key` to `value`.
-    /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
-    /// - Throws: ``LSMKVError/io(_:)`` when the log write or sync fails (the database then turns read-only),
-    ///   ``LSMKVError/readOnly(reason:)`` after an earlier failure, ``LSMKVError/closed``.
-    public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool? = nil) throws {
-        var batch = WriteBatch()
-        batch.put(key, value)
-        try write(consume batch, sync: sync)
-    }
-
-    /// Sets a UTF-8 string key to a UTF-8 string value.
-    public func put(_ key: String, _ value: String, sync: Bool? = nil) throws {
-        try put(Array(key.utf8), Array(value.utf8), sync: sync)
-    }
-
-    /// Deletes `key` (writes a tombstone). Deleting an absent key is not an error.
-    public func delete(_ key: [UInt8], sync: Bool? = nil) throws {
-        var batch = WriteBatch()
-        batch.delete(key)
-        try write(consume batch, sync: sync)
-    }
-
-    /// Deletes a UTF-8 string key.
-    public func delete(_ key: String, sync: Bool? = nil) throws { try delete(Array(key.utf8), sync: sync) }
-
-    /// Applies `batch` atomically: after a crash all of it is recovered or none.
-    ///
-    /// Concurrent writers commit in groups: the first queued writer appends its batch and those queued behind it as
-    /// one log record and syncs once for all of them (when any needs it), then applies them and wakes the others.
-    /// A write is acknowledged only after the record holding it was synced, when `sync` is set; a log write or sync
-    /// failure fails every write of the group and turns the database read-only.
-    /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
-    /// - Throws: as ``put(_:_:sync:)-([UInt8],_,_)``.
-    public func write(_ batch: consuming WriteBatch, sync: Bool? = nil) throws {
-        if batch.isEmpty { return }
-        let pending = PendingWrite(batch: consume batch, sync: sync ?? options.syncWrites)
-        if !writeQueue.enqueue(pending), let outcome = pending.waitForTurn() { return try outcome.get() }
-        // This writer is at the front of the queue: it leads a group.
-        var followers: [PendingWrite] = []
-        let result: Result<Void, LSMKVError>
-        do {
-            try writer.withLock { writer in
-                runDeferredWork()
-                try makeRoomForWrite(&writer)
-                followers = writeQueue.takeFollowers(of: pending)
-                try commit(leader: pending, followers: followers, &writer)
-            }
-            result = .success(())
-        } catch {
-            result = .failure((error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)"))
-        }
-        writeQueue.finish(leader: pending, followers: followers, with: result)
-        try result.get()
-    }
-
-    /// Appends the group of `leader` and `followers` as one log record, syncs it when the leader asks, and applies
-    /// it. Called with the writer lock held, after ``makeRoomForWrite(_:)``.
-    private func commit(leader: PendingWrite, followers: [PendingWrite], _ writer: inout WriterState) throws {
-        var batch = leader.takeBatch()
-        for follower in followers { batch.append(contentsOf: follower.takeBatch()) }
-        let (mem, sequence) = state.withLock { ($0.mem, $0.lastSequence + 1) }
-        batch.sequence = sequence
-        // Validate before logging, so a malformed batch never reaches the log (nothing is copied out).
-        var userBytes = 0
-        try batch.forEachOperation { _, key, value in userBytes += key.count + value.count }
-        let logBytes: Int
-        do {
-            guard let log = writer.log else { throw LSMKVError.closed }
-            options.crashPointHook?(.walAppend)
-            let logSize = log.size
-            try log.addRecord(batch.representation)
-            logBytes = log.size - logSize
-            if leader.sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
-                options.crashPointHook?(.walSync)
-                try log.sync()
-            }
-        } catch {
-            // The record may be partly in the log: never append after it, never trust its durability.
-            setBackgroundError(error)
-            throw error
-        }
-        try mem.apply(batch, sequence: sequence)
-        state.withLock { $0.lastSequence = sequence + SequenceNumber(batch.count) - 1 }
-        counters.update { s in
-            s.userBytesWritten += userBytes
-            s.logBytesWritten += logBytes
-        }
-    }
-
-    /// Freezes the MemTable (when it holds anything), writes it to a level-0 table and waits until that is done.
-    /// - Throws: the flush's error, or ``LSMKVError/readOnly(reason:)``.
-    public func flush() throws {
-        try writer.withLock { writer in
-            try switchMemTable(&writer, force: true)
-            runDeferredWork()
-        }
-        flushes.wait()
-        if let error = state.withLock({ $0.backgroundError }) { throw error }
-    }
-
-    /// Makes sure the MemTable has room for a write: freezes a full MemTable (waiting when the previous one is
-    /// still being flushed). Called with the writer lock held.
-    ///
-    /// Like LevelDB, it also keeps compaction ahead of writes: past the slowdown limits (level-0 tables, pending
-    /// compaction bytes) each write is delayed once by up to a millisecond; past the stop limits a full MemTable
-    /// is not switched until compaction has caught up.
-    private func makeRoomForWrite(_ writer: inout WriterState) throws {
-        var delayed = false
-        while true {
-            let (closed, error, usage, flushing, pressure) = state.withLock {
-                ($0.closed, $0.backgroundError, $0.mem.approximateMemoryUsage, $0.imm != nil, $0.pressure)
-            }
-            if closed { throw LSMKVError.closed }
-            if let error { throw LSMKVError.readOnly(reason: "\(error)") }
-            if pressure == .slowdown && !delayed {
-                delayed = true
-                counters.update { $0.writesSlowed += 1 }
-                waitForCompaction(upTo: .milliseconds(1))
-                continue
-            }
-            if usage < options.writeBufferSize { return }
-            if flushing {
-                waitForFlush()
-                continue
-            }
-            if pressure == .stop {
-                counters.update { $0.writeStops += 1 }
-                waitForCompaction(upTo: .milliseconds(10))
-                continue
-            }
-            try switchMemTable(&writer, force: false)
-            return
-        }
-    }
-
-    /// Starts a new log and MemTable and schedules the old MemTable's flush.
-    ///
-    /// The old log is synced first, so no older log is ever less durable than a newer one; the new log's directory
-    /// entry is made durable before any write is acknowledged from it.
-    func switchMemTable(_ writer: inout WriterState, force: Bool) throws {
-        if state.withLock({ $0.imm != nil }) { waitForFlush() }
-        let (mem, error, flushing) = state.withLock { ($0.mem, $0.backgroundError, $0.imm != nil) }
-        if let error { throw LSMKVError.readOnly(reason: "\(error)") }
-        precondition(!flushing, "a finished flush left its MemTable behind without an error")
-        if force && mem.count == 0 { return }
-        let number = versions.newFileNumber()
-        do {
-            if !PlantedBug.isActive(.oldLogNotSyncedAtSwitch) { try writer.log?.sync() }
-            let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
-            try versions.syncDirectory()
-            try writer.log?.close()
-            writer.log = LogWriter(file: file)
-        } catch {
-            setBackgroundError(error)
-            throw error
-        }
-        state.withLock { s in
-            s.imm = s.mem
-            s.mem = MemTable(logNumber: number)
-        }
-        if !options.runsBackgroundWorkInline {
-            flushes.enter()
-            backgroundQueue.async { self.flushImmutableMemTable() }
-        }
-    }
-
-    /// Waits until the scheduled flush is done (running it here when background work is inline).
-    private func waitForFlush() {
-        if options.runsBackgroundWorkInline { runDeferredFlush() } else { flushes.wait() }
-    }
-
-    /// With inline background work, runs the flush a previous MemTable switch scheduled, then the compactions
-    /// the tree needs.
-    private func runDeferredWork() {
-        runDeferredFlush()
-        runInlineCompactions()
-    }
-
-    /// With inline background work, runs the flush a previous MemTable switch scheduled.
-    private func runDeferredFlush() {
-        // After a failure the frozen MemTable stays unflushed; its log is kept and replayed at the next open.
-        if options.runsBackgroundWorkInline && state.withLock({ $0.imm != nil && $0.backgroundError == nil }) {
-            flushes.enter()
-            flushImmutableMemTable()
-        }
-    }
-
-    /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(reason:)``.
-    func setBackgroundError(_ error: any Error) {
-        let wrapped = (error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)")
-        state.withLock { s in
-            if s.backgroundError == nil { s.backgroundError = wrapped }
-        }
     }
 
     // MARK: - Closing
@@ -436,11 +217,11 @@ public final class Database: Sendable {
     }
 
     /// The number of table files in each level, from level 0.
-    public var filesPerLevel: [Int] { state.withLock { $0.version.fileCounts } }
+    public var filesPerLevel: [Int] { versions.current.version.fileCounts }
 
     /// The shape of the tree: files and bytes in each level, from level 0.
     public var levels: [LevelSummary] {
-        let version = state.withLock { $0.version }
+        let version = versions.current.version
         return (0..<Version.levelCount).map {
             LevelSummary(level: $0, files: version.levels[$0].count, bytes: version.bytes(level: $0))
         }
@@ -450,5 +231,5 @@ public final class Database: Sendable {
     public var statistics: DatabaseStatistics { counters.snapshot }
 
     /// The sequence number of the last acknowledged write.
-    public var lastSequence: SequenceNumber { state.withLock { $0.lastSequence } }
+    public var lastSequence: SequenceNumber { versions.lastSequence }
 }

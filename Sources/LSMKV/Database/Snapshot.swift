@@ -10,10 +10,10 @@ public final class Snapshot: Sendable {
     private let registry: SnapshotRegistry
     private let released = Atomic<Bool>(false)
 
+    /// Made by ``SnapshotRegistry/acquire(_:)``, which has counted it already.
     init(sequence: SequenceNumber, registry: SnapshotRegistry) {
         self.sequence = sequence
         self.registry = registry
-        registry.register(sequence)
     }
 
     /// Stops holding the snapshot's versions. Idempotent; also done when the snapshot is deinitialized.
@@ -28,7 +28,15 @@ public final class Snapshot: Sendable {
 final class SnapshotRegistry: Sendable {
     private let counts = Mutex<[SequenceNumber: Int]>([:])
 
-    func register(_ sequence: SequenceNumber) { counts.withLock { $0[sequence, default: 0] += 1 } }
+    /// A new snapshot at the sequence `latest` returns, read under the registry's lock: a compaction asking
+    /// ``oldest(orLatest:)`` at the same time sees the snapshot or a later sequence, never neither.
+    func acquire(_ latest: () -> SequenceNumber) -> Snapshot {
+        counts.withLock { counts in
+            let sequence = latest()
+            counts[sequence, default: 0] += 1
+            return Snapshot(sequence: sequence, registry: self)
+        }
+    }
 
     func unregister(_ sequence: SequenceNumber) {
         counts.withLock { counts in
@@ -36,6 +44,12 @@ final class SnapshotRegistry: Sendable {
         }
     }
 
-    /// The oldest live snapshot, or nil when there is none.
-    var oldest: SequenceNumber? { counts.withLock { $0.keys.min() } }
+    /// The oldest sequence a reader may still ask for: the oldest live snapshot's, or `latest` when there is none
+    /// (or when every snapshot is newer).
+    func oldest(orLatest latest: @autoclosure () -> SequenceNumber) -> SequenceNumber {
+        counts.withLock { counts in
+            let latest = latest()
+            return min(counts.keys.min() ?? latest, latest)
+        }
+    }
 }

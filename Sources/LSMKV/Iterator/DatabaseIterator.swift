@@ -21,19 +21,19 @@ public final class DatabaseIterator {
     var isReversed = false
     /// Keeps the snapshot registered while the cursor lives, so compaction keeps the versions it reads.
     private let snapshot: Snapshot?
-    /// Keeps the tables the cursor reads from being deleted while it lives.
-    private let pin: VersionPin
+    /// Keeps the MemTables and tables the cursor reads alive (and the tables on disk) while it lives.
+    private let view: ReadView
 
     init(
         merged: InternalIterator, sequence: SequenceNumber, start: [UInt8]?, end: [UInt8]?, snapshot: Snapshot?,
-        pin: VersionPin
+        view: ReadView
     ) {
         self.merged = merged
         self.sequence = sequence
         self.start = start
         self.end = end
         self.snapshot = snapshot
-        self.pin = pin
+        self.view = view
     }
 
     /// The next live entry, or nil at the end of the range. The key and value are copies the caller owns; use

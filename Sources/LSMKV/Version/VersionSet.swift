@@ -14,12 +14,14 @@ import VFS
 final class VersionSet: Sendable {
     static let comparatorName = "leveldb.BytewiseComparator"
 
+    /// What the MANIFEST records besides the last sequence (which ``lastSequence`` keeps outside the lock, so the
+    /// commit pipeline and readers never take it).
     struct State: Sendable {
-        var current = Version()
+        /// The installed version: the only copy the engine has; read views hold references to it.
+        var current: LiveVersion
         var nextFileNumber: UInt64 = 2
         var logNumber: UInt64 = 0
         var previousLogNumber: UInt64 = 0
-        var lastSequence: SequenceNumber = 0
         var manifestNumber: UInt64 = 0
         var compactPointers: [Int: [UInt8]] = [:]
     }
@@ -33,7 +35,11 @@ final class VersionSet: Sendable {
     let directory: String
     private let fileSystem: any FileSystem
     private let hook: (@Sendable (CrashPoint) -> Void)?
-    private let state = Mutex(State())
+    /// The tables of every version still referenced: obsolete-file deletion keeps them.
+    let liveTables = LiveTables()
+    private let state: Mutex<State>
+    /// The sequence number of the last write applied to a MemTable; advanced only by the commit pipeline.
+    private let lastSequenceValue = Atomic<UInt64>(0)
     /// Held for the whole of an edit's write and sync, so edits are appended one at a time.
     private let manifest = Mutex<ManifestState>(.none)
 
@@ -41,12 +47,17 @@ final class VersionSet: Sendable {
         self.directory = directory
         self.fileSystem = fileSystem
         self.hook = hook
+        state = Mutex(State(current: LiveVersion(Version(), tables: liveTables)))
     }
 
     /// A copy of the current state.
     var snapshot: State { state.withLock { $0 } }
 
-    var current: Version { state.withLock { $0.current } }
+    /// The installed version.
+    var current: LiveVersion { state.withLock { $0.current } }
+
+    /// The sequence number of the last write applied to a MemTable: what a read that names no snapshot sees.
+    var lastSequence: SequenceNumber { lastSequenceValue.load(ordering: .acquiring) }
 
     /// Allocates a file number for a new log, table or manifest.
     func newFileNumber() -> UInt64 {
@@ -61,9 +72,14 @@ final class VersionSet: Sendable {
         state.withLock { s in s.nextFileNumber = max(s.nextFileNumber, number + 1) }
     }
 
-    /// Raises the recorded last sequence (after recovery replayed logs).
-    func setLastSequence(_ sequence: SequenceNumber) {
-        state.withLock { s in s.lastSequence = max(s.lastSequence, sequence) }
+    /// Raises the last sequence to `sequence` (after a commit applied its batch, or recovery replayed logs).
+    ///
+    /// Called by one thread at a time (the commit pipeline's leader, or the opening thread), after the writes up to
+    /// `sequence` are in the MemTable: a reader that loads the new value finds them.
+    func advanceLastSequence(to sequence: SequenceNumber) {
+        if sequence > lastSequenceValue.load(ordering: .relaxed) {
+            lastSequenceValue.store(sequence, ordering: .releasing)
+        }
     }
 
     // MARK: - Creating and recovering
@@ -102,7 +118,7 @@ final class VersionSet: Sendable {
                 file: manifestPath, offset: offset, reason: "\(reason), followed by \(after) readable records")
         }
         var version = Version()
-        var s = State()
+        var s = State(current: current)
         var sawComparator = false
         var nextFile: UInt64?
         var logNumber: UInt64?
@@ -132,12 +148,12 @@ final class VersionSet: Sendable {
                     "MANIFEST lacks \(nextFile == nil ? "next file number" : logNumber == nil ? "log number" : "last sequence")"
             )
         }
-        s.current = version
+        s.current = LiveVersion(version, tables: liveTables)
         s.nextFileNumber = max(nextFile, manifestNumber + 1, logNumber + 1)
         s.logNumber = logNumber
-        s.lastSequence = lastSequence
         s.manifestNumber = manifestNumber
         state.withLock { $0 = s }
+        advanceLastSequence(to: lastSequence)
     }
 
     private func readCurrent(_ path: String) throws -> String {
@@ -165,26 +181,23 @@ final class VersionSet: Sendable {
     /// Writes `edit` to the MANIFEST, syncs it, and makes it the current version.
     ///
     /// The first call after open starts a new MANIFEST holding a snapshot of the whole version, then repoints
-    /// CURRENT. The edit's next file number and last sequence are filled in here.
+    /// CURRENT. The edit's next file number and last sequence (``lastSequence`` now) are filled in here.
     /// - Throws: any write or sync error; the edit is then not installed, the MANIFEST is abandoned, and every later
     ///   call throws ``LSMKVError/readOnly(reason:)``.
-    func logAndApply(_ edit: VersionEdit, lastSequence: SequenceNumber) throws {
+    func logAndApply(_ edit: VersionEdit) throws {
         try manifest.withLock { manifest in
             if case .failed(let reason) = manifest { throw LSMKVError.readOnly(reason: reason) }
             var edit = edit
-            let before = state.withLock { s -> State in
-                s.lastSequence = max(s.lastSequence, lastSequence)
-                return s
-            }
+            let before = state.withLock { $0 }
             if edit.logNumber == nil { edit.logNumber = before.logNumber }
             if edit.previousLogNumber == nil { edit.previousLogNumber = before.previousLogNumber }
-            edit.lastSequence = before.lastSequence
+            edit.lastSequence = lastSequence
             let manifestNumber: UInt64? = {
                 if case .none = manifest { return newFileNumber() }
                 return nil
             }()
             edit.nextFileNumber = state.withLock { $0.nextFileNumber }
-            let version = try before.current.applying(edit, manifest: "edit")
+            let version = LiveVersion(try before.current.version.applying(edit, manifest: "edit"), tables: liveTables)
             do {
                 switch manifest {
                 case .open(let writer):
@@ -193,7 +206,7 @@ final class VersionSet: Sendable {
                     hook?(.manifestSync)
                     if !PlantedBug.isActive(.manifestNotSynced) { try writer.sync() }
                 case .none:
-                    var snapshot = before.current.snapshotEdit()
+                    var snapshot = before.current.version.snapshotEdit()
                     snapshot.comparatorName = VersionSet.comparatorName
                     for (level, key) in before.compactPointers.sorted(by: { $0.key < $1.key }) {
                         snapshot.compactPointers.append((level, key))
@@ -276,9 +289,6 @@ final class VersionSet: Sendable {
             manifest = .failed("database closed")
         }
     }
-
-    /// Every file number the current version references, for deciding which files are obsolete.
-    var liveTableNumbers: Set<UInt64> { Set(current.allFiles.map(\.number)) }
 
     /// Writes a brand-new MANIFEST-`number` holding `edit` alone and points CURRENT at it, with the same protocol
     /// as every MANIFEST switch (sync the file, sync the directory, temp + rename CURRENT, sync the directory).
