@@ -155,7 +155,7 @@ private struct OutputWriter {
         defer { try? table.file.close() }
         try table.builder.finish()
         job.options.crashPointHook?(.compactionOutputSync)
-        if !PlantedBug.isActive(.compactionOutputNotSynced) { try LSMKVError.wrappingIO { try table.file.sync() } }
+        try LSMKVError.wrappingIO { try table.file.sync() }
         finished.append(
             FileMetadata(number: table.number, size: table.builder.fileSize, smallest: table.smallest, largest: lastKey)
         )

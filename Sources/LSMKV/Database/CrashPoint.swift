@@ -7,6 +7,8 @@ public enum CrashPoint: String, Sendable, CaseIterable, Codable {
     case walAppend = "wal-append"
     /// Before the write-ahead log is synced for a write.
     case walSync = "wal-sync"
+    /// Before the full MemTable's log is synced and a new log is created (its directory entry synced next).
+    case logSwitch = "log-switch"
     /// Before a table's contents are written.
     case tableWrite = "table-write"
     /// Before a table is synced.

@@ -81,7 +81,7 @@ extension Database {
             let logSize = log.size
             try log.addRecord(batch.representation)
             logBytes = log.size - logSize
-            if leader.sync && !PlantedBug.isActive(.walNotSyncedBeforeAck) {
+            if leader.sync {
                 options.crashPointHook?(.walSync)
                 try log.sync()
             }
@@ -156,7 +156,8 @@ extension Database {
         if force && mem.count == 0 { return }
         let number = versions.newFileNumber()
         do {
-            if !PlantedBug.isActive(.oldLogNotSyncedAtSwitch) { try writer.log?.sync() }
+            options.crashPointHook?(.logSwitch)
+            try writer.log?.sync()
             let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
             try versions.syncDirectory()
             try writer.log?.close()

@@ -63,8 +63,8 @@ extension Database {
             }
             try builder.finish()
             options.crashPointHook?(.tableSync)
-            if !PlantedBug.isActive(.tableNotSynced) { try LSMKVError.wrappingIO { try file.sync() } }
-            if !PlantedBug.isActive(.noDirectorySyncForNewTable) { try versions.syncDirectory() }
+            try LSMKVError.wrappingIO { try file.sync() }
+            try versions.syncDirectory()
             guard let smallest = builder.smallestKey, let largest = builder.largestKey else {
                 preconditionFailure("a table built from a non-empty MemTable has keys")
             }

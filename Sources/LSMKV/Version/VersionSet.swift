@@ -204,7 +204,7 @@ final class VersionSet: Sendable {
                     hook?(.manifestWrite)
                     try writer.addRecord(edit.encode())
                     hook?(.manifestSync)
-                    if !PlantedBug.isActive(.manifestNotSynced) { try writer.sync() }
+                    try writer.sync()
                 case .none:
                     var snapshot = before.current.version.snapshotEdit()
                     snapshot.comparatorName = VersionSet.comparatorName
@@ -272,7 +272,6 @@ final class VersionSet: Sendable {
             try? fileSystem.remove(temp)
             throw error
         }
-        if PlantedBug.isActive(.noDirectorySyncAfterCurrentRename) { return }
         try syncDirectory()
     }
 
