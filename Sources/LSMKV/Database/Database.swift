@@ -22,7 +22,7 @@ import VFS
 /// - Any write that *threw* may or may not be recovered after a crash (it was never acknowledged).
 ///
 /// Failures: an error while writing or syncing the log, or while flushing, puts the database in a read-only
-/// state (every later write throws ``LSMKVError/readOnly(reason:)``); reads keep working. Reopen to recover.
+/// state (every later write throws ``LSMKVError/readOnly(cause:)``); reads keep working. Reopen to recover.
 public final class Database: Sendable {
     struct State: Sendable {
         var mem: MemTable
@@ -206,7 +206,7 @@ public final class Database: Sendable {
     /// Sets `key` to `value`.
     /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
     /// - Throws: ``LSMKVError/io(_:)`` when the log write or sync fails (the database then turns read-only),
-    ///   ``LSMKVError/readOnly(reason:)`` after an earlier failure, ``LSMKVError/closed``.
+    ///   ``LSMKVError/readOnly(cause:)`` after an earlier failure, ``LSMKVError/closed``.
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool? = nil) throws {
         var batch = WriteBatch()
         batch.put(key, value)
@@ -252,7 +252,7 @@ public final class Database: Sendable {
             }
             result = .success(())
         } catch {
-            result = .failure((error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)"))
+            result = .failure(LSMKVError(wrapping: error))
         }
         writeQueue.finish(leader: pending, followers: followers, with: result)
         try result.get()
@@ -293,7 +293,7 @@ public final class Database: Sendable {
     }
 
     /// Freezes the MemTable (when it holds anything), writes it to a level-0 table and waits until that is done.
-    /// - Throws: the flush's error, or ``LSMKVError/readOnly(reason:)``.
+    /// - Throws: the flush's error, or ``LSMKVError/readOnly(cause:)``.
     public func flush() throws {
         try writer.withLock { writer in
             try switchMemTable(&writer, force: true)
@@ -316,7 +316,7 @@ public final class Database: Sendable {
                 ($0.closed, $0.backgroundError, $0.mem.approximateMemoryUsage, $0.imm != nil, $0.pressure)
             }
             if closed { throw LSMKVError.closed }
-            if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+            if let error { throw LSMKVError.readOnly(after: error) }
             if pressure == .slowdown && !delayed {
                 delayed = true
                 counters.update { $0.writesSlowed += 1 }
@@ -345,7 +345,7 @@ public final class Database: Sendable {
     func switchMemTable(_ writer: inout WriterState, force: Bool) throws {
         if state.withLock({ $0.imm != nil }) { waitForFlush() }
         let (mem, error, flushing) = state.withLock { ($0.mem, $0.backgroundError, $0.imm != nil) }
-        if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+        if let error { throw LSMKVError.readOnly(after: error) }
         precondition(!flushing, "a finished flush left its MemTable behind without an error")
         if force && mem.count == 0 { return }
         let number = versions.newFileNumber()
@@ -390,9 +390,9 @@ public final class Database: Sendable {
         }
     }
 
-    /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(reason:)``.
+    /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(cause:)``.
     func setBackgroundError(_ error: any Error) {
-        let wrapped = (error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)")
+        let wrapped = LSMKVError(wrapping: error)
         state.withLock { s in
             if s.backgroundError == nil { s.backgroundError = wrapped }
         }
@@ -404,7 +404,7 @@ public final class Database: Sendable {
     /// releases the directory lock. Idempotent.
     ///
     /// When it returns without error, every write acknowledged before it is durable.
-    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails, or ``LSMKVError/readOnly(reason:)`` when an
+    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails, or ``LSMKVError/readOnly(cause:)`` when an
     ///   earlier failure means writes acknowledged without `sync` may not be durable. The database is closed either
     ///   way; reopening recovers what is on disk.
     public func close() throws {
@@ -426,7 +426,7 @@ public final class Database: Sendable {
                 try? writer.log?.close()
                 writer.log = nil
             }
-            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(reason: "\(error)") }
+            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(after: error) }
             try writer.log?.sync()
         }
     }
