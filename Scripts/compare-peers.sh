@@ -4,10 +4,9 @@
 #   Scripts/compare-peers.sh [--num N] [--benchmarks LIST] [--dir DIR] [--mmap-read]
 #
 #   --num N           operations per workload (default 200000; fillsync runs N/100)
-#   --benchmarks LIST comma-separated (default: fillsync,fillrandom,fillbatch,fillseq,overwrite,
-#                     readrandom,readmissing,readseq,readreverse,seekrandom,readwhilewriting,deleterandom;
-#                     the read workloads and deleterandom use the database the earlier workloads left, so
-#                     keep a fill first)
+#   --benchmarks LIST comma-separated (default: every workload `lsmkv bench --list` prints, in its order,
+#                     except fsync, the disk probe measured once on its own; the read workloads and
+#                     deleterandom use the database the earlier workloads left, so keep a fill first)
 #   --dir DIR         where the databases live (default a new directory under ${TMPDIR:-/tmp})
 #   --mmap-read       LSMKV reads tables through memory maps (lsmkv bench --mmap_read), as LevelDB does by
 #                     default on 64-bit; without it LSMKV uses its default, pread into the block cache
@@ -21,7 +20,7 @@
 set -euo pipefail
 
 num=200000
-benchmarks="fillsync,fillrandom,fillbatch,fillseq,overwrite,readrandom,readmissing,readseq,readreverse,seekrandom,readwhilewriting,deleterandom"
+benchmarks=""
 dir=""
 lsmkv_flags=()
 while [[ $# -gt 0 ]]; do
@@ -63,6 +62,8 @@ log="$dir/log.txt"
 echo "Building lsmkv (release) and peer_bench" >&2
 swift build -c release --product lsmkv >&2
 lsmkv="$(swift build -c release --show-bin-path)/lsmkv"
+# The workload names come from the tool (its BenchWorkload enum); fsync is the disk probe run once below.
+[[ -n "$benchmarks" ]] || benchmarks="$("$lsmkv" bench --list | grep -vx fsync | paste -sd, -)"
 peer="$dir/peer_bench"
 gcc -O2 -Wall -Wextra -Werror -o "$peer" Scripts/peers/peer_bench.c -lleveldb -lrocksdb -lsqlite3 -lpthread
 

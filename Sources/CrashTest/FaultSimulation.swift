@@ -6,7 +6,7 @@ import VFS
 ///
 /// 1. an injected failure surfaces as a thrown ``LSMKVError`` (never a trap, never a silent success);
 /// 2. after a failed write or sync the database either keeps working or refuses further writes with
-///    ``LSMKVError/readOnly(reason:)``; reads of acknowledged data keep working;
+///    ``LSMKVError/readOnly(cause:)``; reads of acknowledged data keep working;
 /// 3. after a crash (under `model`) the database reopens, without faults, with every write the model says must
 ///    survive (the ``CrashOracle``).
 public struct FaultSimulation: Sendable {

@@ -96,7 +96,7 @@ extension Scenario {
         var scenario = Scenario(
             name: "", attacks: "", mix: Workload.Mix(), steps: 2000, writeBufferSize: 16384, model: .processCrash,
             crashes: [], faults: [], cycles: 20, expectation: .consistent, source: text)
-        var seen: Set<String> = []
+        var seen: Set<Key> = []
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = number + 1
             func fail(_ problem: String) -> ScenarioParseError {
@@ -107,57 +107,59 @@ extension Scenario {
             guard let colon = trimmed.firstIndex(of: ":") else {
                 throw fail("expected \"key: value\", got \"\(trimmed)\"")
             }
-            let key = String(trimmed[..<colon]).trimmed
+            let keyText = String(trimmed[..<colon]).trimmed
             let value = String(trimmed[trimmed.index(after: colon)...]).trimmed
-            let repeatable: Set<String> = ["crash", "faults"]
-            if !repeatable.contains(key) {
+            guard let key = Key(rawValue: keyText) else {
+                throw fail("unknown key \"\(keyText)\" (expected \(Key.allNames))")
+            }
+            if !key.isRepeatable {
                 if seen.contains(key) { throw fail("\"\(key):\" given twice") }
                 seen.insert(key)
             }
             do throws(Problem) {
                 switch key {
-                case "name":
+                case .name:
                     guard !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
                     else { throw Problem("a name is letters, digits, - and _, got \"\(value)\"") }
                     scenario.name = value
-                case "attacks": scenario.attacks = value
-                case "workload": try parseWorkload(value, into: &scenario)
-                case "write-buffer": scenario.writeBufferSize = try positive(value, "write-buffer")
-                case "compaction": try parseCompaction(value, into: &scenario)
-                case "cycles": scenario.cycles = try positive(value, "cycles")
-                case "model":
+                case .attacks: scenario.attacks = value
+                case .workload: try parseWorkload(value, into: &scenario)
+                case .writeBuffer: scenario.writeBufferSize = try positive(value, "write-buffer")
+                case .compaction: try parseCompaction(value, into: &scenario)
+                case .cycles: scenario.cycles = try positive(value, "cycles")
+                case .model:
                     guard let model = CrashModel(rawValue: value), model != .strict else {
                         throw Problem("unknown model \"\(value)\" (expected process-crash or power-loss)")
                     }
                     scenario.model = model
-                case "crash": scenario.crashes.append(try parseCrash(value))
-                case "faults":
+                case .crash: scenario.crashes.append(try parseCrash(value))
+                case .faults:
                     do {
                         scenario.faults += try FaultRule.parse(value)
                     } catch {
                         throw Problem("bad fault rule: \(error.problem) in \"\(value)\"")
                     }
-                case "expect":
+                case .expect:
                     let word = value.split(separator: " ").first.map(String.init) ?? ""
                     guard let expectation = Expectation(rawValue: word) else {
                         throw Problem("expect must start with \"consistent\" or \"violation\", got \"\(value)\"")
                     }
                     scenario.expectation = expectation
-                default:
-                    throw Problem(
-                        "unknown key \"\(key)\" (expected name, attacks, workload, write-buffer, model, crash, faults, cycles or expect)"
-                    )
                 }
             } catch {
                 throw fail(error.message)
             }
         }
-        func missing(_ what: String) -> ScenarioParseError {
-            ScenarioParseError(file: file, line: 0, problem: "missing \"\(what):\" line")
+        for key in Key.allCases where key.isRequired {
+            let given: Bool
+            switch key {
+            case .name: given = !scenario.name.isEmpty
+            case .attacks: given = !scenario.attacks.isEmpty
+            case .crash: given = !scenario.crashes.isEmpty
+            default: given = seen.contains(key)
+            }
+            if !given { throw ScenarioParseError(file: file, line: 0, problem: "missing \"\(key):\" line") }
         }
-        if scenario.name.isEmpty { throw missing("name") }
-        if scenario.attacks.isEmpty { throw missing("attacks") }
-        if scenario.crashes.isEmpty { throw missing("crash") }
         return scenario
     }
 

@@ -13,8 +13,9 @@ public enum LSMKVError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database was closed; no further calls are accepted.
     case closed
     /// An earlier write, flush or sync failed, so the engine stopped accepting writes to protect the data.
-    /// Reopen the database to recover. The associated text names the original failure.
-    case readOnly(reason: String)
+    /// Reopen the database to recover. `cause` is that first failure, typed (never itself `readOnly`): a full disk
+    /// under the log matches `LSMKVError.readOnly(cause: .io(let error)) where error.code == .noSpace`.
+    indirect case readOnly(cause: LSMKVError)
     /// The file uses a feature this engine does not implement (for example Snappy-compressed blocks).
     case notSupported(file: String, reason: String)
 
@@ -30,11 +31,28 @@ public enum LSMKVError: Error, Sendable, Equatable, CustomStringConvertible {
             return "database is locked: \(path) is held by another process or another open Database"
         case .closed:
             return "database is closed"
-        case .readOnly(let reason):
-            return "database is read-only after an earlier failure (reopen it to recover): \(reason)"
+        case .readOnly(let cause):
+            return "database is read-only after an earlier failure (reopen it to recover): \(cause)"
         case .notSupported(let file, let reason):
             return "\(file): not supported: \(reason)"
         }
+    }
+
+    /// `error` as an engine error: an ``LSMKVError`` as it is, a ``FileSystemError`` in ``io(_:)``; any other error
+    /// (the engine's own code throws none) as ``invalidArgument(_:)`` with its description.
+    init(wrapping error: any Error) {
+        switch error {
+        case let error as LSMKVError: self = error
+        case let error as FileSystemError: self = .io(error)
+        default: self = .invalidArgument("unexpected error: \(error)")
+        }
+    }
+
+    /// What writes throw once `cause` turned the database read-only: ``readOnly(cause:)``, with a `cause` that
+    /// already is `readOnly` kept as it is (so the cause is always the first real failure).
+    static func readOnly(after cause: LSMKVError) -> LSMKVError {
+        if case .readOnly = cause { return cause }
+        return .readOnly(cause: cause)
     }
 
     /// Runs `body`, wrapping a ``FileSystemError`` it throws in ``io(_:)``.

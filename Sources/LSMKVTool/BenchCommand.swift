@@ -12,28 +12,19 @@ import VFS
 /// Bytes written are the process's `wchar` from `/proc/self/io` (every byte passed to `write`/`pwrite`, so log,
 /// table and MANIFEST bytes; not the device's view of them), with the directory size growth printed beside it.
 enum BenchCommand {
+    /// `lsmkv bench --help`; the workloads and the default list come from ``BenchWorkload``.
     static let usage = """
         USAGE: lsmkv bench [--db DIR] [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--reads=N]
                            [--threads=T] [--sync] [--mmap_read] [--use_existing_db] [--json]
+               lsmkv bench --list [--json]
 
-          --benchmarks=LIST      Comma-separated, run in order (default fillseq,fillrandom,overwrite,readrandom,
-                                 readmissing,readseq,seekrandom,deleterandom,fillsync,fillbatch):
-                                   fillseq      N writes in key order into a fresh database
-                                   fillrandom   N writes in random key order into a fresh database
-                                   overwrite    N writes in random key order into the existing database
-                                   fillsync     N/100 random writes, each synced, into a fresh database
-                                   fillbatch    N sequential writes in batches of 1000 into a fresh database
-                                   readrandom   N gets of random keys in [0, N) (existing after fillseq)
-                                   readmissing  N gets of keys that are never present
-                                   readseq      one iterator, N next(_:) calls (entries read in place)
-                                   readreverse  one reverse iterator (makeReverseIterator), N next(_:) calls
-                                   seekrandom   N times: makeIterator(from: random key), one next(_:)
-                                   deleterandom N deletes of random keys
-                                   readwhilewriting  --threads readers each get N random keys in [0, N) while
-                                                one more thread overwrites random keys until they finish; only
-                                                the reads count (db_bench's semantics)
-                                   fsync        max(N/100, 100) times: append 4 KiB to a file and fdatasync it
-                                                (the disk's synced-append rate, the ceiling for fillsync)
+        \(BenchWorkload.wrap(
+            "Comma-separated, run in order (default "
+                + BenchWorkload.defaults.map(\.rawValue).joined(separator: ", ") + "):",
+            first: "  --benchmarks=LIST      ", continuation: 25))
+        \(BenchWorkload.table(indent: 27))
+          --list                 Print the workload names, one per line (with --json: a JSON array of objects
+                                 with name, summary and default); works in debug builds too.
           --num=N                Operations per benchmark (default 1000000).
           --reads=N              Operations for the read benchmarks (default --num).
           --value_size=BYTES     Value size (default 100).
@@ -51,10 +42,7 @@ enum BenchCommand {
 
     /// The parsed `bench` flags.
     struct Configuration {
-        var benchmarks = [
-            "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
-            "deleterandom", "fillsync", "fillbatch",
-        ]
+        var benchmarks = BenchWorkload.defaults
         var num = 1_000_000
         var reads: Int?
         var valueSize = 100
@@ -63,18 +51,25 @@ enum BenchCommand {
         var mapTableFiles = false
         var useExistingDatabase = false
         var json = false
+        /// `--list`: print the workload names instead of running any.
+        var list = false
         /// From `--compaction` or `LSMKV_COMPACTION`.
         var compaction = CompactionStrategy.leveled
     }
 
     /// Runs `lsmkv bench`; returns the exit status.
     static func run(_ invocation: LSMKVCommand.Invocation) throws -> Int32 {
+        let listing = try parse(invocation.arguments)
+        if listing.list {
+            print(BenchWorkload.list(json: listing.json))
+            return 0
+        }
         #if DEBUG
             FileHandle.standardError.write(
                 Data("lsmkv: bench refuses to measure a debug build; run `swift build -c release`\n".utf8))
             return 64
         #else
-            var configuration = try parse(invocation.arguments)
+            var configuration = listing
             configuration.compaction = try LSMKVCommand.compactionStrategy(invocation)
             let directory =
                 invocation.directoryGiven
@@ -112,7 +107,12 @@ enum BenchCommand {
             }
             switch name {
             case "--benchmarks":
-                configuration.benchmarks = try requireValue().split(separator: ",").map(String.init)
+                configuration.benchmarks = try requireValue().split(separator: ",").map { name in
+                    guard let workload = BenchWorkload(rawValue: String(name)) else {
+                        throw LSMKVCommand.UsageError(message: "unknown benchmark '\(name)'\n\n\(usage)")
+                    }
+                    return workload
+                }
             case "--num": configuration.num = try number("num", try requireValue())
             case "--reads": configuration.reads = try number("reads", try requireValue())
             case "--value_size": configuration.valueSize = try number("value_size", try requireValue())
@@ -122,12 +122,10 @@ enum BenchCommand {
             case "--use_existing_db":
                 configuration.useExistingDatabase = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--json": configuration.json = true
+            case "--list": configuration.list = true
             default: throw LSMKVCommand.UsageError(message: "unknown bench option \(arguments[index])\n\n\(usage)")
             }
             index += 1
-        }
-        for benchmark in configuration.benchmarks where !BenchRunner.known.contains(benchmark) {
-            throw LSMKVCommand.UsageError(message: "unknown benchmark '\(benchmark)'\n\n\(usage)")
         }
         return configuration
     }
@@ -161,10 +159,6 @@ struct SplitMix64 {
 
 /// Runs the benchmarks of one `lsmkv bench` invocation against one database directory.
 struct BenchRunner {
-    static let known: Set<String> = [
-        "fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom",
-        "deleterandom", "fillsync", "fillbatch", "fsync", "readreverse", "readwhilewriting",
-    ]
     static let keySize = 16
     static let batchSize = 1000
 
@@ -325,7 +319,8 @@ struct BenchRunner {
     }
 
     /// Runs one benchmark and prints its line.
-    mutating func run(_ name: String) throws {
+    mutating func run(_ workload: BenchWorkload) throws {
+        let name = workload.rawValue
         let num = configuration.num
         let reads = configuration.reads ?? num
         var random = SplitMix64(state: 301)
@@ -334,19 +329,19 @@ struct BenchRunner {
         var found = 0
         var message = ""
         let writtenBefore = Self.writtenBytes()
-        let isWrite = name.hasPrefix("fill") || name == "overwrite" || name == "deleterandom"
+        let isWrite = workload.writesUserData
         let start: UInt64
-        switch name {
-        case "fillseq", "fillrandom", "overwrite", "fillsync":
-            let sync = name == "fillsync" || configuration.sync
-            let count = name == "fillsync" ? max(num / 100, 1) : num
-            let db = try open(fresh: name != "overwrite", sync: sync)
+        switch workload {
+        case .fillseq, .fillrandom, .overwrite, .fillsync:
+            let sync = workload == .fillsync || configuration.sync
+            let count = workload == .fillsync ? max(num / 100, 1) : num
+            let db = try open(fresh: workload != .overwrite, sync: sync)
             start = Self.now()
             if configuration.threads > 1 {
-                operations = try fillConcurrently(db, name: name, count: count, sync: sync)
+                operations = try fillConcurrently(db, workload, count: count, sync: sync)
             } else {
                 for i in 0..<count {
-                    let k = name == "fillseq" ? i : random.uniform(num)
+                    let k = workload == .fillseq ? i : random.uniform(num)
                     setKey(k)
                     setValue(k)
                     let t0 = Self.now()
@@ -356,12 +351,12 @@ struct BenchRunner {
                 operations = count
             }
             bytes = operations * (Self.keySize + configuration.valueSize)
-        case "fsync":
+        case .fsync:
             operations = max(num / 100, 100)
             start = Self.now()
             try syncedAppends(operations)
             message = "(4 KiB append + fdatasync)"
-        case "fillbatch":
+        case .fillbatch:
             let db = try open(fresh: true, sync: configuration.sync)
             start = Self.now()
             var batch = WriteBatch()
@@ -386,7 +381,7 @@ struct BenchRunner {
             try report(name, start: start, operations: operations, samples: batches, bytes: bytes, message: message)
             account(isWrite: true, bytes: bytes, writtenBefore: writtenBefore)
             return
-        case "readrandom", "readmissing":
+        case .readrandom, .readmissing:
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
             var missingKey = [UInt8](repeating: 0, count: Self.keySize + 1)
@@ -396,7 +391,7 @@ struct BenchRunner {
                 setKey(k)
                 let t0 = Self.now()
                 let result: [UInt8]?
-                if name == "readmissing" {
+                if workload == .readmissing {
                     missingKey.replaceSubrange(0..<Self.keySize, with: key)
                     result = try db.get(missingKey)
                 } else {
@@ -407,10 +402,10 @@ struct BenchRunner {
             }
             operations = reads
             message = "(\(found) of \(reads) found)"
-        case "readseq", "readreverse":
+        case .readseq, .readreverse:
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
-            let iterator = try name == "readseq" ? db.makeIterator() : db.makeReverseIterator()
+            let iterator = try workload == .readseq ? db.makeIterator() : db.makeReverseIterator()
             var t0 = Self.now()
             // Entries are read in place, as db_bench reads `iter->key()` and `iter->value()`.
             var entryBytes = 0
@@ -421,7 +416,7 @@ struct BenchRunner {
                 bytes += entryBytes
                 operations += 1
             }
-        case "seekrandom":
+        case .seekrandom:
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
             for i in 0..<reads {
@@ -435,13 +430,13 @@ struct BenchRunner {
             }
             operations = reads
             message = "(\(found) of \(reads) found)"
-        case "readwhilewriting":
+        case .readwhilewriting:
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
             let (reads, found, writes) = try readWhileWriting(db, reads: reads)
             operations = reads
             message = "(\(found) of \(reads) found; \(writes) writes meanwhile)"
-        case "deleterandom":
+        case .deleterandom:
             let db = try open(fresh: false, sync: configuration.sync)
             start = Self.now()
             for i in 0..<num {
@@ -452,8 +447,6 @@ struct BenchRunner {
             }
             operations = num
             bytes = num * Self.keySize
-        default:
-            throw LSMKVCommand.UsageError(message: "unknown benchmark '\(name)'")
         }
         try report(name, start: start, operations: operations, samples: operations, bytes: bytes, message: message)
         account(isWrite: isWrite, bytes: bytes, writtenBefore: writtenBefore)
@@ -468,7 +461,7 @@ struct BenchRunner {
     /// Runs a fill benchmark on `configuration.threads` threads, each writing `count` keys: thread `t` writes
     /// keys `t * num + i` in order (fillseq) or random keys in `[0, num)` from its own generator. Returns the
     /// operations done; latencies land in `samples`.
-    mutating func fillConcurrently(_ db: Database, name: String, count: Int, sync: Bool) throws -> Int {
+    mutating func fillConcurrently(_ db: Database, _ workload: BenchWorkload, count: Int, sync: Bool) throws -> Int {
         let threads = configuration.threads
         let (num, valueSize) = (configuration.num, configuration.valueSize)
         let results = ThreadResults()
@@ -482,7 +475,7 @@ struct BenchRunner {
                 var latencies = [UInt64](repeating: 0, count: count)
                 var failure: String?
                 for i in 0..<count {
-                    let k = name == "fillseq" ? t * num + i : random.uniform(num)
+                    let k = workload == .fillseq ? t * num + i : random.uniform(num)
                     runner.setKey(k)
                     runner.setValue(k)
                     let t0 = Self.now()

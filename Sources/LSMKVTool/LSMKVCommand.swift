@@ -29,10 +29,12 @@ enum LSMKVCommand {
                                  replaced files into DIR/lost/ (nothing is deleted); print what was recovered
                                  and lost, then verify and open the result. Exit 0 when it opens and verifies.
           bench [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--sync] [--json]
-                                 db_bench's workloads (fillseq, fillrandom, overwrite, readrandom, readmissing,
-                                 readseq, seekrandom, deleterandom, fillsync, fillbatch); release builds only.
-                                 `lsmkv bench --help` lists them. Without --db it uses a scratch directory;
-                                 it only ever deletes a directory that an earlier bench created.
+        \(BenchWorkload.wrap(
+            "db_bench's workloads (" + BenchWorkload.allCases.map(\.rawValue).joined(separator: ", ")
+                + "); release builds only. `lsmkv bench --help` describes them, `lsmkv bench --list` prints "
+                + "their names. Without --db it uses a scratch directory; it only ever deletes a directory that an "
+                + "earlier bench created.",
+            first: String(repeating: " ", count: 33), continuation: 33))
 
         OPTIONS:
           --db DIR               The database directory (default ./.lsm_data). May come before or after COMMAND.

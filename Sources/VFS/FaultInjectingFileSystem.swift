@@ -92,7 +92,7 @@ public final class FaultInjectingFileSystem: FileSystem {
         length: Int = 0
     ) throws(FileSystemError) -> Fault? {
         try state.withLock { state throws(FileSystemError) -> Fault? in
-            if state.crashed { throw .simulatedCrash(operation: kind.rawValue, path: path) }
+            if state.crashed { throw .simulatedCrash(operation: kind, path: path) }
             var chosen: (index: Int, fitting: Int?)?
             for (index, rule) in state.rules.enumerated() where rule.operation.matches(kind) {
                 guard rule.path.matches(path) || destination.map({ rule.path.matches($0) }) == true else {
@@ -137,11 +137,11 @@ public final class FaultInjectingFileSystem: FileSystem {
             )
             if rule.action == .crash {
                 state.crashed = true
-                throw .simulatedCrash(operation: kind.rawValue, path: path)
+                throw .simulatedCrash(operation: kind, path: path)
             }
             let label = "injected by fault rule \(index) (\(rule)): \(detail)"
             return Fault(action: rule.action, fitting: fitting, random: random) { code in
-                FileSystemError(code, operation: kind.rawValue, path: path, offset: offset, detail: label)
+                FileSystemError(code, operation: kind, path: path, offset: offset, detail: label)
             }
         }
     }

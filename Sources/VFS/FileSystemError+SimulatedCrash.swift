@@ -4,8 +4,13 @@ extension FileSystemError {
 
     /// The error a simulated file system throws for every operation once it has crashed: code `.other`, never
     /// produced by a real disk, and ``detail`` ``simulatedCrashDetail``.
-    public static func simulatedCrash(operation: String, path: String) -> FileSystemError {
-        FileSystemError(.other, operation: operation, path: path, detail: simulatedCrashDetail)
+    public static func simulatedCrash(
+        operation: FileSystemOperation.Kind, path: String, function: String = #function, file: String = #fileID,
+        line: Int = #line
+    ) -> FileSystemError {
+        FileSystemError(
+            .other, operation: operation, path: path, detail: simulatedCrashDetail, function: function, file: file,
+            line: line)
     }
 
     /// Whether this error means "the (simulated) machine is gone" rather than an ordinary failure: a test

@@ -15,26 +15,26 @@ public struct PosixFileSystem: FileSystem {
     public init() {}
 
     public func openReadable(_ path: String) throws -> any ReadableFile {
-        PosixReadableFile(fd: try Syscalls.open(path, O_RDONLY), path: path)
+        PosixReadableFile(fd: try Syscalls.open(path, O_RDONLY, for: .openReadable), path: path)
     }
 
     public func openMapped(_ path: String) throws -> any ReadableFile {
-        let fd = try Syscalls.open(path, O_RDONLY)
+        let fd = try Syscalls.open(path, O_RDONLY, for: .openReadable)
         // The mapping outlives the descriptor, which is closed whatever happens.
         defer { Syscalls.close(fd) }
-        let size = try Syscalls.fileSize(fd, path)
+        let size = try Syscalls.fileSize(fd, path, for: .openReadable)
         // An empty file has nothing to map (mmap refuses a zero length).
         guard size > 0 else { return PosixMappedFile(path: path, mapping: nil) }
         return PosixMappedFile(path: path, mapping: try Syscalls.mapReadOnly(fd, path, size: size))
     }
 
     public func createWritable(_ path: String) throws -> any WritableFile {
-        let fd = try Syscalls.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        let fd = try Syscalls.open(path, O_WRONLY | O_CREAT | O_TRUNC, for: .createWritable)
         return PosixWritableFile(fd: fd, path: path, size: 0)
     }
 
     public func openWritable(_ path: String) throws -> any WritableFile {
-        let fd = try Syscalls.open(path, O_WRONLY)
+        let fd = try Syscalls.open(path, O_WRONLY, for: .openWritable)
         do {
             let end = try Syscalls.seekToEnd(fd, path)
             return PosixWritableFile(fd: fd, path: path, size: end)
@@ -57,18 +57,18 @@ public struct PosixFileSystem: FileSystem {
     public func createDirectory(_ path: String) throws { try Syscalls.mkdir(path) }
 
     public func syncDirectory(_ path: String) throws {
-        let fd = try Syscalls.open(path, O_RDONLY | O_DIRECTORY)
+        let fd = try Syscalls.open(path, O_RDONLY | O_DIRECTORY, for: .syncDirectory)
         defer { Syscalls.close(fd) }
-        try Syscalls.fsync(fd, path)
+        try Syscalls.fsyncDirectory(fd, path)
     }
 
     public func lockFile(_ path: String) throws -> any FileLock {
         let inserted = Self.lockedPaths.withLock { $0.insert(path).inserted }
         guard inserted else {
-            throw FileSystemError(.locked, operation: "lock", path: path, detail: "already locked by this process")
+            throw FileSystemError(.locked, operation: .lockFile, path: path, detail: "already locked by this process")
         }
         do {
-            let fd = try Syscalls.open(path, O_RDWR | O_CREAT)
+            let fd = try Syscalls.open(path, O_RDWR | O_CREAT, for: .lockFile)
             do {
                 try Syscalls.lockWhole(fd, path)
             } catch {
@@ -113,7 +113,7 @@ final class PosixReadableFile: ReadableFile {
         return try Syscalls.pread(descriptor.fd, path, offset: offset, count: count)
     }
 
-    func size() throws -> Int { try Syscalls.fileSize(descriptor.fd, path) }
+    func size() throws -> Int { try Syscalls.fileSize(descriptor.fd, path, for: .size) }
 
     func close() { descriptor.close() }
 }

@@ -83,10 +83,13 @@ struct SimulatedState {
 
     // MARK: Lookup
 
+    /// The error of a failed `kind` call, located at the caller.
     func error(
-        _ code: FileSystemError.Code, _ kind: FileSystemOperation.Kind, _ path: String, _ detail: String? = nil
+        _ code: FileSystemError.Code, _ kind: FileSystemOperation.Kind, _ path: String, _ detail: String? = nil,
+        function: String = #function, file: String = #fileID, line: Int = #line
     ) -> FileSystemError {
-        FileSystemError(code, operation: kind.rawValue, path: path, detail: detail)
+        FileSystemError(
+            code, operation: kind, path: path, detail: detail, function: function, file: file, line: line)
     }
 
     /// The inode named by the normalized `path`.

@@ -124,12 +124,12 @@ public final class SimulatedFileSystem: FileSystem {
             state.operationCount += 1
             let result: Result<T, FileSystemError>
             if state.crashed {
-                result = .failure(.simulatedCrash(operation: kind.rawValue, path: path))
+                result = .failure(.simulatedCrash(operation: kind, path: path))
             } else if let crashIndex = state.crashIndex, index >= crashIndex {
                 state.crashed = true
                 state.crashIndex = nil
                 if state.applyInFlightOperation { _ = try? body(&state) }
-                result = .failure(.simulatedCrash(operation: kind.rawValue, path: path))
+                result = .failure(.simulatedCrash(operation: kind, path: path))
             } else {
                 do throws(FileSystemError) {
                     result = .success(try body(&state))

@@ -7,23 +7,14 @@
 /// Every libc call the POSIX file system makes, in one place: `EINTR` is retried here, short writes are
 /// looped here, and `-1` never escapes — each failure becomes a ``FileSystemError``.
 enum Syscalls {
-    static func error(_ operation: String, _ path: String, offset: Int? = nil, errno err: Int32 = errno)
-        -> FileSystemError
-    {
-        let code: FileSystemError.Code
-        switch err {
-        case ENOENT: code = .notFound
-        case EEXIST: code = .alreadyExists
-        case EACCES, EPERM: code = .permissionDenied
-        case ENOSPC, EDQUOT: code = .noSpace
-        case EIO: code = .io
-        case EAGAIN, EWOULDBLOCK: code = .locked
-        case EISDIR: code = .isDirectory
-        case ENOTDIR: code = .notDirectory
-        case EINVAL, EBADF: code = .invalidArgument
-        default: code = .other
-        }
-        return FileSystemError(code, operation: operation, path: path, offset: offset, errno: err)
+    /// The error for a failed `systemCall` made by the file-system call `operation`, from `errno`.
+    static func error(
+        _ operation: FileSystemOperation.Kind, _ systemCall: String, _ path: String, offset: Int? = nil,
+        errno err: Int32 = errno, function: String = #function, line: Int = #line
+    ) -> FileSystemError {
+        let cause = FileSystemError.SystemCallError(systemCall: systemCall, errno: err)
+        return FileSystemError(
+            cause.code, operation: operation, path: path, offset: offset, cause: cause, function: function, line: line)
     }
 
     /// Runs `body` until it does not fail with `EINTR`.
@@ -35,9 +26,12 @@ enum Syscalls {
         }
     }
 
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws -> Int32 {
+    /// Opens `path` for the file-system call `operation` (which names the error).
+    static func open(
+        _ path: String, _ flags: Int32, _ mode: mode_t = 0o644, for operation: FileSystemOperation.Kind
+    ) throws -> Int32 {
         let fd = retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
-        if fd < 0 { throw error("open", path) }
+        if fd < 0 { throw error(operation, "open", path) }
         return fd
     }
 
@@ -58,7 +52,7 @@ enum Syscalls {
                     Glibc.pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
                 }
                 if n < 0 {
-                    failure = error("read", path, offset: offset + done)
+                    failure = error(.read, "pread", path, offset: offset + done)
                     break
                 }
                 if n == 0 { break }
@@ -74,7 +68,7 @@ enum Syscalls {
     static func mapReadOnly(_ fd: Int32, _ path: String, size: Int) throws -> UnsafeRawBufferPointer {
         precondition(size > 0, "cannot map an empty file")
         guard let address = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), address != MAP_FAILED else {
-            throw error("map", path)
+            throw error(.openReadable, "mmap", path)
         }
         return UnsafeRawBufferPointer(start: address, count: size)
     }
@@ -97,7 +91,7 @@ enum Syscalls {
             var done = 0
             while done < raw.count {
                 let n = retrying { Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }
-                if n < 0 { throw error("write", path, offset: offset + done) }
+                if n < 0 { throw error(.append, "write", path, offset: offset + done) }
                 done += n
             }
         }
@@ -105,39 +99,45 @@ enum Syscalls {
 
     static func fdatasync(_ fd: Int32, _ path: String) throws {
         #if os(Linux)
-            if retrying({ Glibc.fdatasync(fd) }) != 0 { throw error("sync", path) }
+            if retrying({ Glibc.fdatasync(fd) }) != 0 { throw error(.sync, "fdatasync", path) }
         #else
-            if retrying({ fsync(fd) }) != 0 { throw error("sync", path) }
+            if retrying({ fsync(fd) }) != 0 { throw error(.sync, "fsync", path) }
         #endif
     }
 
-    static func fsync(_ fd: Int32, _ path: String) throws {
-        if retrying({ Glibc.fsync(fd) }) != 0 { throw error("sync", path) }
+    /// `fsync` of a directory descriptor (``FileSystem/syncDirectory(_:)``).
+    static func fsyncDirectory(_ fd: Int32, _ path: String) throws {
+        if retrying({ Glibc.fsync(fd) }) != 0 { throw error(.syncDirectory, "fsync", path) }
     }
 
     static func ftruncate(_ fd: Int32, _ path: String, _ size: Int) throws {
-        if retrying({ Glibc.ftruncate(fd, off_t(size)) }) != 0 { throw error("truncate", path, offset: size) }
+        if retrying({ Glibc.ftruncate(fd, off_t(size)) }) != 0 {
+            throw error(.truncate, "ftruncate", path, offset: size)
+        }
     }
 
+    /// Moves to the end of a file opened by ``FileSystem/openWritable(_:)`` and returns its size.
     static func seekToEnd(_ fd: Int32, _ path: String) throws -> Int {
         let end = lseek(fd, 0, SEEK_END)
-        if end < 0 { throw error("seek", path) }
+        if end < 0 { throw error(.openWritable, "lseek", path) }
         return Int(end)
     }
 
+    /// Moves to `offset` after a ``WritableFile/truncate(to:)``.
     static func seek(_ fd: Int32, _ path: String, to offset: Int) throws {
-        if lseek(fd, off_t(offset), SEEK_SET) < 0 { throw error("seek", path, offset: offset) }
+        if lseek(fd, off_t(offset), SEEK_SET) < 0 { throw error(.truncate, "lseek", path, offset: offset) }
     }
 
-    static func fileSize(_ fd: Int32, _ path: String) throws -> Int {
+    /// The size of an open file, for the file-system call `operation`.
+    static func fileSize(_ fd: Int32, _ path: String, for operation: FileSystemOperation.Kind) throws -> Int {
         var info = stat()
-        if fstat(fd, &info) != 0 { throw error("stat", path) }
+        if fstat(fd, &info) != 0 { throw error(operation, "fstat", path) }
         return Int(info.st_size)
     }
 
     static func fileSize(_ path: String) throws -> Int {
         var info = stat()
-        if stat(path, &info) != 0 { throw error("stat", path) }
+        if stat(path, &info) != 0 { throw error(.fileSize, "stat", path) }
         return Int(info.st_size)
     }
 
@@ -147,23 +147,23 @@ enum Syscalls {
     }
 
     static func unlink(_ path: String) throws {
-        if Glibc.unlink(path) != 0 { throw error("remove", path) }
+        if Glibc.unlink(path) != 0 { throw error(.remove, "unlink", path) }
     }
 
     static func rename(_ source: String, _ destination: String) throws {
         if Glibc.rename(source, destination) != 0 {
-            var failure = error("rename", source)
+            var failure = error(.rename, "rename", source)
             failure.detail = "to \(destination)"
             throw failure
         }
     }
 
     static func mkdir(_ path: String) throws {
-        if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST { throw error("create directory", path) }
+        if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST { throw error(.createDirectory, "mkdir", path) }
     }
 
     static func listDirectory(_ path: String) throws -> [String] {
-        guard let directory = opendir(path) else { throw error("list directory", path) }
+        guard let directory = opendir(path) else { throw error(.listDirectory, "opendir", path) }
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
@@ -183,8 +183,8 @@ enum Syscalls {
         lock.l_start = 0
         lock.l_len = 0
         if fcntl(fd, F_SETLK, &lock) != 0 {
-            var failure = error("lock", path)
-            if errno == EACCES || errno == EAGAIN { failure.code = .locked }
+            var failure = error(.lockFile, "fcntl", path)
+            if failure.errno == EACCES || failure.errno == EAGAIN { failure.code = .locked }
             throw failure
         }
     }

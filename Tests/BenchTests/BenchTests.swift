@@ -10,7 +10,7 @@ import Testing
         let configuration = try BenchCommand.parse([
             "--benchmarks=fillseq,readrandom", "--num=1234", "--value_size", "50", "--sync", "--use_existing_db",
         ])
-        #expect(configuration.benchmarks == ["fillseq", "readrandom"])
+        #expect(configuration.benchmarks == [.fillseq, .readrandom])
         #expect(configuration.num == 1234)
         #expect(configuration.valueSize == 50)
         #expect(configuration.sync)
@@ -19,13 +19,36 @@ import Testing
         #expect(configuration.threads == 1)
         let threaded = try BenchCommand.parse(["--benchmarks=fsync,fillsync", "--threads=8"])
         #expect(threaded.threads == 8)
-        #expect(threaded.benchmarks == ["fsync", "fillsync"])
+        #expect(threaded.benchmarks == [.fsync, .fillsync])
     }
 
     @Test func rejectsUnknownBenchmarksAndFlags() {
         #expect(throws: LSMKVCommand.UsageError.self) { try BenchCommand.parse(["--benchmarks=fillfast"]) }
         #expect(throws: LSMKVCommand.UsageError.self) { try BenchCommand.parse(["--frobnicate"]) }
         #expect(throws: LSMKVCommand.UsageError.self) { try BenchCommand.parse(["--num=-3"]) }
+    }
+
+    /// Every name comes from ``BenchWorkload``: the parser, `--list`, both help texts and peer_bench.c agree.
+    @Test func workloadNamesComeFromOneEnum() throws {
+        #expect(try BenchCommand.parse([]).benchmarks == BenchWorkload.defaults)
+        let all = BenchWorkload.allCases.map(\.rawValue)
+        #expect(
+            try BenchCommand.parse(["--benchmarks=" + all.joined(separator: ",")]).benchmarks.map(\.rawValue) == all)
+        let listing = try BenchCommand.parse(["--list", "--json"])
+        #expect(listing.list && listing.json)
+        #expect(BenchWorkload.list(json: false) == all.joined(separator: "\n"))
+        let json = try JSONSerialization.jsonObject(with: Data(BenchWorkload.list(json: true).utf8))
+        let objects = try #require(json as? [[String: Any]])
+        #expect(objects.compactMap { $0["name"] as? String } == all)
+        #expect(objects.filter { $0["default"] as? Bool == true }.count == BenchWorkload.defaults.count)
+        let peerBench = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Scripts/peers/peer_bench.c")
+        let peerSource = try String(contentsOf: peerBench, encoding: .utf8)
+        for workload in BenchWorkload.allCases {
+            #expect(BenchCommand.usage.contains(" \(workload.rawValue) "), "bench --help misses \(workload)")
+            #expect(LSMKVCommand.usage.contains(workload.rawValue), "lsmkv --help misses \(workload)")
+            #expect(peerSource.contains("\"\(workload.rawValue)\""), "peer_bench.c does not run \(workload)")
+        }
     }
 
     @Test func keysAreZeroPaddedDecimalLikeDbBench() {
@@ -74,5 +97,6 @@ import Testing
             let invocation = try LSMKVCommand.parse(["bench", "--num=10"])
             #expect(try BenchCommand.run(invocation) == 64)
         #endif
+        #expect(try BenchCommand.run(try LSMKVCommand.parse(["bench", "--list"])) == 0)  // listing measures nothing
     }
 }

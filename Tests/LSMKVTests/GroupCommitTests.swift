@@ -52,7 +52,7 @@ final class CountingFileSystem: ForwardingFileSystem {
                     return counts.logSyncs >= counts.failLogSyncsFrom
                 }
                 if fail {
-                    throw FileSystemError(.io, operation: "sync", path: path, detail: "injected log sync failure")
+                    throw FileSystemError(.io, operation: .sync, path: path, detail: "injected log sync failure")
                 }
             }
             try inner.sync()

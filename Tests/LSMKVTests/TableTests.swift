@@ -176,7 +176,7 @@ struct TableTests {
 
     @Test func writeFailuresPropagateAsIOErrors() throws {
         let builder = try TableBuilder(file: FailingFile(), options: TableOptions(blockSize: 64))
-        let error = FileSystemError(.noSpace, operation: "append", path: "full.ldb")
+        let error = FileSystemError(.noSpace, operation: .append, path: "full.ldb")
         #expect(throws: LSMKVError.io(error)) {
             for i in 0..<100 { try builder.add(key: ikey("k\(i + 100)"), value: [1, 2, 3]) }
         }
@@ -317,7 +317,7 @@ struct TableTests {
 final class FailingFile: WritableFile {
     let path = "full.ldb"
     func append(_ bytes: [UInt8]) throws {
-        throw FileSystemError(.noSpace, operation: "append", path: path)
+        throw FileSystemError(.noSpace, operation: .append, path: path)
     }
     func sync() throws {}
     func truncate(to size: Int) throws {}

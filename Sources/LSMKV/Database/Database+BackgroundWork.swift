@@ -29,9 +29,9 @@ extension Database {
         }
     }
 
-    /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(reason:)``.
+    /// Records the first background failure; from then on writes throw ``LSMKVError/readOnly(cause:)``.
     func setBackgroundError(_ error: any Error) {
-        let wrapped = (error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)")
+        let wrapped = LSMKVError(wrapping: error)
         state.withLock { s in
             if s.backgroundError == nil { s.backgroundError = wrapped }
         }

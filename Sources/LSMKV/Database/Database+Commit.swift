@@ -11,7 +11,7 @@ extension Database {
     /// Sets `key` to `value`.
     /// - Parameter sync: whether to sync the log before returning; nil uses ``Options/syncWrites``.
     /// - Throws: ``LSMKVError/io(_:)`` when the log write or sync fails (the database then turns read-only),
-    ///   ``LSMKVError/readOnly(reason:)`` after an earlier failure, ``LSMKVError/closed``.
+    ///   ``LSMKVError/readOnly(cause:)`` after an earlier failure, ``LSMKVError/closed``.
     public func put(_ key: [UInt8], _ value: [UInt8], sync: Bool? = nil) throws {
         var batch = WriteBatch()
         batch.put(key, value)
@@ -57,7 +57,7 @@ extension Database {
             }
             result = .success(())
         } catch {
-            result = .failure((error as? LSMKVError) ?? LSMKVError.readOnly(reason: "\(error)"))
+            result = .failure(LSMKVError(wrapping: error))
         }
         writeQueue.finish(leader: pending, followers: followers, with: result)
         try result.get()
@@ -99,7 +99,7 @@ extension Database {
     }
 
     /// Freezes the MemTable (when it holds anything), writes it to a level-0 table and waits until that is done.
-    /// - Throws: the flush's error, or ``LSMKVError/readOnly(reason:)``.
+    /// - Throws: the flush's error, or ``LSMKVError/readOnly(cause:)``.
     public func flush() throws {
         try writer.withLock { writer in
             try switchMemTable(&writer, force: true)
@@ -122,7 +122,7 @@ extension Database {
                 ($0.closed, $0.backgroundError, $0.view.mem.approximateMemoryUsage, $0.view.imm != nil, $0.pressure)
             }
             if closed { throw LSMKVError.closed }
-            if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+            if let error { throw LSMKVError.readOnly(after: error) }
             if pressure == .slowdown && !delayed {
                 delayed = true
                 counters.update { $0.writesSlowed += 1 }
@@ -151,7 +151,7 @@ extension Database {
     func switchMemTable(_ writer: inout WriterState, force: Bool) throws {
         if state.withLock({ $0.view.imm != nil }) { waitForFlush() }
         let (mem, error, flushing) = state.withLock { ($0.view.mem, $0.backgroundError, $0.view.imm != nil) }
-        if let error { throw LSMKVError.readOnly(reason: "\(error)") }
+        if let error { throw LSMKVError.readOnly(after: error) }
         precondition(!flushing, "a finished flush left its MemTable behind without an error")
         if force && mem.count == 0 { return }
         let number = versions.newFileNumber()

@@ -13,11 +13,11 @@ extension Database {
     /// merged into one in the last level, whatever the range. Deleted keys and overwritten versions that no
     /// snapshot needs are dropped, so this also reclaims space.
     /// - Throws: the compaction's I/O or corruption error (the database then turns read-only, as for background
-    ///   failures), ``LSMKVError/readOnly(reason:)`` after an earlier failure, ``LSMKVError/closed``.
+    ///   failures), ``LSMKVError/readOnly(cause:)`` after an earlier failure, ``LSMKVError/closed``.
     public func compact(range: KeyRange = .all) throws {
         try flush()
         let work = { [self] () throws in
-            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(reason: "\(error)") }
+            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(after: error) }
             switch options.compactionStrategy {
             case .leveled:
                 let picker = LeveledCompactionPicker(options: options)

@@ -22,7 +22,7 @@ import VFS
 /// - Any write that *threw* may or may not be recovered after a crash (it was never acknowledged).
 ///
 /// Failures: an error while writing or syncing the log, or while flushing, puts the database in a read-only
-/// state (every later write throws ``LSMKVError/readOnly(reason:)``); reads keep working. Reopen to recover.
+/// state (every later write throws ``LSMKVError/readOnly(cause:)``); reads keep working. Reopen to recover.
 public final class Database: Sendable {
     /// What the database's parts share under one lock. The installed version and the last sequence are not here:
     /// ``VersionSet`` owns them, and the read view only refers to the version.
@@ -185,7 +185,7 @@ public final class Database: Sendable {
     /// releases the directory lock. Idempotent.
     ///
     /// When it returns without error, every write acknowledged before it is durable.
-    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails, or ``LSMKVError/readOnly(reason:)`` when an
+    /// - Throws: ``LSMKVError/io(_:)`` when the final log sync fails, or ``LSMKVError/readOnly(cause:)`` when an
     ///   earlier failure means writes acknowledged without `sync` may not be durable. The database is closed either
     ///   way; reopening recovers what is on disk.
     public func close() throws {
@@ -207,7 +207,7 @@ public final class Database: Sendable {
                 try? writer.log?.close()
                 writer.log = nil
             }
-            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(reason: "\(error)") }
+            if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(after: error) }
             try writer.log?.sync()
         }
     }

@@ -29,7 +29,7 @@ final class VersionSet: Sendable {
     private enum ManifestState {
         case none
         case open(LogWriter)
-        case failed(String)
+        case failed(LSMKVError)
     }
 
     let directory: String
@@ -183,10 +183,10 @@ final class VersionSet: Sendable {
     /// The first call after open starts a new MANIFEST holding a snapshot of the whole version, then repoints
     /// CURRENT. The edit's next file number and last sequence (``lastSequence`` now) are filled in here.
     /// - Throws: any write or sync error; the edit is then not installed, the MANIFEST is abandoned, and every later
-    ///   call throws ``LSMKVError/readOnly(reason:)``.
+    ///   call throws ``LSMKVError/readOnly(cause:)``.
     func logAndApply(_ edit: VersionEdit) throws {
         try manifest.withLock { manifest in
-            if case .failed(let reason) = manifest { throw LSMKVError.readOnly(reason: reason) }
+            if case .failed(let cause) = manifest { throw LSMKVError.readOnly(after: cause) }
             var edit = edit
             let before = state.withLock { $0 }
             if edit.logNumber == nil { edit.logNumber = before.logNumber }
@@ -219,7 +219,7 @@ final class VersionSet: Sendable {
                     preconditionFailure("handled above")
                 }
             } catch {
-                manifest = .failed("MANIFEST write failed: \(error)")
+                manifest = .failed(LSMKVError(wrapping: error))
                 throw error
             }
             state.withLock { s in
@@ -285,7 +285,7 @@ final class VersionSet: Sendable {
     func close() {
         manifest.withLock { manifest in
             if case .open(let writer) = manifest { try? writer.close() }
-            manifest = .failed("database closed")
+            manifest = .failed(.closed)
         }
     }
 
