@@ -16,6 +16,8 @@ main() {
     cd "$ROOT"
     echo "=== dependencies"
     Scripts/install-deps.sh
+    echo "=== layering"
+    python3 Scripts/check-layers.py
     run_swift_tests
     echo
     echo "=== oracle checks"

@@ -1,7 +1,3 @@
-/// A write's position in history: every write gets the next number, and a read at sequence `s` sees exactly
-/// the writes numbered `<= s`. 56 bits, as in LevelDB.
-public typealias SequenceNumber = UInt64
-
 /// The largest sequence number that fits LevelDB's 56-bit field.
 let maxSequenceNumber: SequenceNumber = (1 << 56) - 1
 
