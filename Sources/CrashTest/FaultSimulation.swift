@@ -74,7 +74,9 @@ public struct FaultSimulation: Sendable {
         outcome.acknowledgedWrites = history.entries.filter(\.acknowledged).count
         // Reads of acknowledged data keep working while the database is (possibly) read-only.
         if let open = db {
-            let live = history.finalStateOfAcknowledged
+            // In key order: a dictionary's own order changes from process to process, and so would the reads
+            // the fault rules see, and a seed would not replay.
+            let live = history.finalStateOfAcknowledged.sorted { $0.key.lexicographicallyPrecedes($1.key) }
             for (key, value) in live.prefix(20) {
                 do {
                     let got = try open.get(key)
