@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CrashTest
@@ -99,8 +100,9 @@ import Testing
     }
 
     @Test func expectedStateFileRoundTrips() throws {
-        let path = FileManager.default.temporaryDirectory.path + "/expected-\(ProcessControl.processID).txt"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let scratch = TemporaryDirectory("crashtest-expected")
+        defer { scratch.remove() }
+        let path = scratch.appending("expected-state.txt")
         var writer = try ExpectedStateWriter(path: path)
         let batch = History.Operation.batch([.put(key: [1, 2], value: [3]), .delete(key: [4])])
         let first = try writer.issue(.put(key: Array("k".utf8), value: []), sync: true)
