@@ -102,10 +102,8 @@ public struct CrashSimulation: Sendable {
         if crashRecovery {
             // Crash again part-way through recovery: recovery must itself be crash-safe.
             crashed.armCrash(afterOperations: Int(crashSeed % 40))
-            if let db = try? Database(path: Self.directory, options: configuration.engine.options(fileSystem: crashed))
-            {
-                try? db.close()
-            }
+            let options = configuration.engine.options(fileSystem: crashed)
+            if let db = try? Database(path: Self.directory, options: options) { try? db.close() }
             if crashed.hasCrashed {
                 outcome.crashedDuringRecovery = true
                 crashed = crashed.crash(seed: crashSeed &+ 1, model: configuration.model)

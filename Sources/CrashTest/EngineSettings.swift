@@ -2,7 +2,8 @@ import LSMKV
 import VFS
 
 /// The engine settings a crash test varies, taken from a ``CrashSimulation/Configuration`` or a ``Scenario``, and
-/// the one place they become ``Options``: for the workload, for recovery and for verification alike.
+/// the one place they become ``Options``: for the workload, for recovery and for verification alike. Made by
+/// ``Scenario/engine`` and ``CrashSimulation/Configuration/engine``.
 public struct EngineSettings: Sendable, Equatable {
     /// The MemTable size: small, so flushes (and their durability protocol) happen often.
     public var writeBufferSize: Int
@@ -10,12 +11,6 @@ public struct EngineSettings: Sendable, Equatable {
     public var compaction: CompactionStrategy
     /// Level-0 tables (runs, when tiered) that start a compaction.
     public var level0CompactionTrigger: Int
-
-    public init(writeBufferSize: Int, compaction: CompactionStrategy, level0CompactionTrigger: Int) {
-        self.writeBufferSize = writeBufferSize
-        self.compaction = compaction
-        self.level0CompactionTrigger = level0CompactionTrigger
-    }
 
     /// Options on `fileSystem` with these settings, tables and levels scaled to the MemTable so compactions write
     /// several outputs and reach levels 2 and 3.
