@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "VFSTests", dependencies: ["VFS", "TestSupport"]),
         .testTarget(name: "LSMKVTests", dependencies: ["LSMKV", "VFS", "TestSupport"]),
         // `lsmkv bench` flag parsing and key generation (the benchmark itself needs a release build).
-        .testTarget(name: "BenchTests", dependencies: ["LSMKVTool"]),
+        .testTarget(name: "BenchTests", dependencies: ["LSMKVTool", "TestSupport"]),
         .testTarget(name: "CrashTestTests", dependencies: ["CrashTest", "LSMKV", "VFS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -151,8 +151,7 @@ public final class CrashCampaign: Sendable {
         default: break
         }
         copyDirectory(directory, to: scratch + "/verify")
-        var check = RecoveryCheck(directory: scratch + "/verify", writeBufferSize: scenario.writeBufferSize)
-        check.scenario = scenario
+        let check = RecoveryCheck(directory: scratch + "/verify", scenario: scenario)
         let verdict = check.verify(expected.history, requirement: scenario.requirement)
         outcome.verified = verdict.recovered != nil
         outcome.recovered = verdict.recovered

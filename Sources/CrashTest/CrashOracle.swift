@@ -1,3 +1,5 @@
+import VFS
+
 /// Decides whether a database recovered after a crash is one the durability contract allows.
 ///
 /// The recovered contents must equal the state after some **prefix** of the history (no holes, no reordering,
@@ -19,6 +21,12 @@ public struct CrashOracle: Sendable {
         case acknowledged
         /// Every operation acknowledged with `sync: true` (power loss: only synced data survives).
         case synced
+
+        /// What must survive a crash under `model`: everything acknowledged after a process crash (the page
+        /// cache survives), only what was synced after a power loss or under the strict model.
+        public init(after model: CrashModel) {
+            self = model == .processCrash ? .acknowledged : .synced
+        }
     }
 
     /// The oracle's finding.

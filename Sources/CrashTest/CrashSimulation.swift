@@ -23,6 +23,13 @@ public struct CrashSimulation: Sendable {
         public var level0CompactionTrigger = 2
 
         public init(model: CrashModel) { self.model = model }
+
+        /// The engine settings of this configuration; they make the options of every open.
+        public var engine: EngineSettings {
+            EngineSettings(
+                writeBufferSize: writeBufferSize, compaction: compaction,
+                level0CompactionTrigger: level0CompactionTrigger)
+        }
     }
 
     /// What one cycle found.
@@ -95,7 +102,8 @@ public struct CrashSimulation: Sendable {
         if crashRecovery {
             // Crash again part-way through recovery: recovery must itself be crash-safe.
             crashed.armCrash(afterOperations: Int(crashSeed % 40))
-            if let db = try? Database(path: Self.directory, options: options(crashed)) { try? db.close() }
+            let options = configuration.engine.options(fileSystem: crashed)
+            if let db = try? Database(path: Self.directory, options: options) { try? db.close() }
             if crashed.hasCrashed {
                 outcome.crashedDuringRecovery = true
                 crashed = crashed.crash(seed: crashSeed &+ 1, model: configuration.model)
@@ -109,69 +117,16 @@ public struct CrashSimulation: Sendable {
 
     /// Reopens the crashed file system and checks the database against the history.
     func verify(_ fs: SimulatedFileSystem, history: History, image: PreCrashImage) -> String? {
-        let requirement: CrashOracle.Requirement = configuration.model == .processCrash ? .acknowledged : .synced
-        return verifyRecovery(fs, history: history, requirement: requirement, image: image)
+        Self.verify(fs, model: configuration.model, engine: configuration.engine, history: history, image: image)
     }
 
-    /// Reopens `fs` and checks the database against `history` under `requirement`.
-    func verifyRecovery(
-        _ fs: SimulatedFileSystem, history: History, requirement: CrashOracle.Requirement,
-        image: PreCrashImage
+    /// Judges the database in `fs`, crashed under `model`, against `history` with the ``RecoveryCheck``.
+    static func verify(
+        _ fs: SimulatedFileSystem, model: CrashModel, engine: EngineSettings, history: History, image: PreCrashImage
     ) -> String? {
-        let db: Database
-        do {
-            db = try Database(path: Self.directory, options: options(fs))
-        } catch LSMKVError.corruption(let file, let offset, _)
-            where configuration.model == .powerLoss
-            && image.allowsRefusal(file: file, offset: offset, crashed: fs.snapshotFiles()[file] ?? [])
-        {
-            // Garbage in never-synced data followed by a later write that survived: the engine may refuse to
-            // guess which writes were acknowledged, and report the damage instead.
-            return nil
-        } catch {
-            return "open after the crash failed: \(error)"
-        }
-        defer { try? db.close() }
-        let recovered: [[UInt8]: [UInt8]]
-        do {
-            recovered = Dictionary(uniqueKeysWithValues: try db.scan().map { ($0.key, $0.value) })
-        } catch {
-            return "reading the recovered database failed: \(error)"
-        }
-        if let problem = RecoveryCheck.integrityProblem(path: Self.directory, fileSystem: fs) { return problem }
-        let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
-        guard verdict.isConsistent else { return verdict.description }
-        // The recovered database must take new writes that survive the next reopen (a torn tail was truncated or
-        // set aside, not appended after).
-        do {
-            try db.put(Array("after-recovery".utf8), Array("marker".utf8), sync: true)
-            try db.close()
-            let again = try Database(path: Self.directory, options: options(fs))
-            defer { try? again.close() }
-            guard try again.get(Array("after-recovery".utf8)) == Array("marker".utf8) else {
-                return "a write made after recovery was lost at the next reopen"
-            }
-            var expected = recovered
-            expected[Array("after-recovery".utf8)] = Array("marker".utf8)
-            let reread = Dictionary(uniqueKeysWithValues: try again.scan().map { ($0.key, $0.value) })
-            if reread != expected { return "the database changed between two clean reopens after recovery" }
-        } catch {
-            return "writing after recovery failed: \(error)"
-        }
-        return nil
-    }
-
-    func options(_ fs: any FileSystem) -> Options {
-        var options = Options()
-        options.fileSystem = fs
-        options.writeBufferSize = configuration.writeBufferSize
-        options.runsBackgroundWorkInline = true
-        options.compactionStrategy = configuration.compaction
-        options.level0CompactionTrigger = configuration.level0CompactionTrigger
-        // Small tables and levels, so compactions write several outputs and reach levels 2 and 3.
-        options.targetFileSize = 2 * configuration.writeBufferSize
-        options.maxBytesForLevelBase = 8 * configuration.writeBufferSize
-        return options
+        let check = RecoveryCheck(
+            crashed: fs, directory: directory, options: engine.options(fileSystem: fs), model: model, image: image)
+        return check.verify(history, requirement: CrashOracle.Requirement(after: model)).problem
     }
 
     /// Runs `workload` until it ends or the file system crashes, recording the history.
@@ -179,14 +134,14 @@ public struct CrashSimulation: Sendable {
     static func execute(
         _ workload: Workload, on fs: SimulatedFileSystem, configuration: Configuration, history: inout History
     ) -> String? {
-        let simulation = CrashSimulation(configuration)
         do {
             try fs.createDirectory(directory)
         } catch {
             return fs.hasCrashed ? nil : "\(error)"
         }
-        let runner = WorkloadRunner { try Database(path: directory, options: simulation.options(fs)) }
-        let result = runner.run(workload, history: &history) { _ in false }
+        let options = configuration.engine.options(fileSystem: fs)
+        let runner = WorkloadRunner { try Database(path: directory, options: options) }
+        let result = runner.run(workload, recording: &history) { _ in .stop }
         try? result.database?.close()
         guard let error = result.firstError, !fs.hasCrashed else { return nil }
         return "\(error)"
@@ -241,12 +196,5 @@ extension History.Operation {
             if let value { batch.put(key, value) } else { batch.delete(key) }
         }
         return batch
-    }
-}
-
-extension History {
-    /// Records that everything acknowledged so far is durable (after `flush()` or `close()` returned).
-    public mutating func markEverythingAcknowledgedDurable() {
-        if let last = entries.lastIndex(where: \.acknowledged) { entries[last].sync = true }
     }
 }

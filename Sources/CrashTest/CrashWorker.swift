@@ -45,7 +45,7 @@ public enum CrashWorker {
         } catch {
             return badJob
         }
-        let recorder: ExpectedStateWriter
+        var recorder: ExpectedStateWriter
         do {
             recorder = try ExpectedStateWriter(path: job.expectedStatePath)
         } catch {
@@ -70,75 +70,38 @@ public enum CrashWorker {
             fileSystem = FaultInjectingFileSystem(wrapping: fileSystem, rules: scenario.faults, seed: job.seed)
         }
         let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1)
-        var options = Options()
-        options.fileSystem = fileSystem
-        scenario.configure(&options)
-        options.runsBackgroundWorkInline = job.inlineBackgroundWork
-        options.crashPointHook = { trigger.reached($0) }
+        let options = scenario.engine.options(
+            fileSystem: fileSystem, inlineBackgroundWork: job.inlineBackgroundWork,
+            crashPointHook: { trigger.reached($0) })
+        var runner = WorkloadRunner { [options] in try Database(path: path, options: options) }
+        runner.openAttempts = 3
 
         // Recovery of the crashed database: an open-point crash fires here.
         trigger.armed.store(job.crash.kind == .openPoint, ordering: .releasing)
-        func open() -> Database? {
-            for attempt in 1...3 {
-                do {
-                    return try Database(path: path, options: options)
-                } catch {
-                    recorder.error("open (attempt \(attempt)): \(error)")
-                }
-            }
-            return nil
-        }
-        guard var db = open() else { return openFailed }
+        guard let db = try? runner.open(recording: &recorder) else { return openFailed }
         trigger.armed.store(job.crash.kind == .point, ordering: .releasing)
         _ = mirror  // kept alive for the whole run: it mirrors on every sync
 
         let workload = Workload.random(seed: job.seed, count: scenario.steps, mix: scenario.mix)
-        var index = 0
+        var recordingFailed = false
+        let result = runner.run(workload, on: db, recording: &recorder) { error in
+            // An injected fault: the operation stays unacknowledged. Reopen rather than keep writing to a
+            // database that may have turned read-only. Any other error is the expected-state file's.
+            if error is LSMKVError { return .reopen }
+            recordingFailed = true
+            return .stop
+        }
+        if result.openFailed { return openFailed }
+        if recordingFailed { return recordFailed }
+        guard let last = result.database else { return openFailed }
         do {
-            for step in workload.steps {
-                do {
-                    switch step {
-                    case .write(let operation, let sync):
-                        try recorder.issue(index, operation, sync: sync)
-                        index += 1
-                        try db.write(operation.writeBatch, sync: sync)
-                        try recorder.acknowledge(index - 1)
-                    case .flush:
-                        try db.flush()
-                        try recorder.durable()
-                    case .reopen:
-                        try db.close()
-                        try recorder.durable()
-                        guard let reopened = open() else { return openFailed }
-                        db = reopened
-                    }
-                } catch let error as LSMKVError {
-                    // An injected fault: the operation stays unacknowledged. Reopen rather than keep writing to
-                    // a database that may have turned read-only.
-                    recorder.error("\(step.name): \(error)")
-                    try? db.close()
-                    guard let reopened = open() else { return openFailed }
-                    db = reopened
-                }
-            }
-            try db.close()
-            try recorder.durable()
+            try last.close()
+            try recorder.markDurable()
         } catch let error as LSMKVError {
             recorder.error("close: \(error)")
         } catch {
             return recordFailed
         }
         return finished
-    }
-}
-
-extension Workload.Step {
-    /// A word for error messages.
-    var name: String {
-        switch self {
-        case .write: return "write"
-        case .flush: return "flush"
-        case .reopen: return "reopen"
-        }
     }
 }

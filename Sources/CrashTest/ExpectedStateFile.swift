@@ -12,8 +12,10 @@ import VFS
 /// ```
 ///
 /// A last line without its newline was cut by the kill and is ignored.
-public struct ExpectedStateWriter: Sendable {
+public struct ExpectedStateWriter: HistorySink, Sendable {
     private let file: any WritableFile
+    /// Operations issued so far: the index of the next one.
+    private var issued = 0
 
     /// Creates (or truncates) the file at `path` on the real disk.
     /// - Throws: ``FileSystemError`` when it cannot be created.
@@ -21,19 +23,24 @@ public struct ExpectedStateWriter: Sendable {
         file = try PosixFileSystem().createWritable(path)
     }
 
-    /// Records that operation `index` is about to be issued.
-    public func issue(_ index: Int, _ operation: History.Operation, sync: Bool) throws {
-        var bytes = Array("I \(index) \(sync ? 1 : 0) ".utf8)
+    /// Records that `operation` is about to be issued; returns its index.
+    /// - Throws: ``FileSystemError`` when the line cannot be appended.
+    public mutating func issue(_ operation: History.Operation, sync: Bool) throws -> Int {
+        var bytes = Array("I \(issued) \(sync ? 1 : 0) ".utf8)
         Hex.append(ExpectedStateCoding.encode(operation), to: &bytes)
         bytes.append(0x0a)
         try file.append(bytes)
+        issued += 1
+        return issued - 1
     }
 
     /// Records that operation `index` returned successfully.
+    /// - Throws: ``FileSystemError`` when the line cannot be appended.
     public func acknowledge(_ index: Int) throws { try file.append(Array("A \(index)\n".utf8)) }
 
     /// Records a durability point: `flush()` or `close()` returned.
-    public func durable() throws { try file.append(Array("D\n".utf8)) }
+    /// - Throws: ``FileSystemError`` when the line cannot be appended.
+    public func markDurable() throws { try file.append(Array("D\n".utf8)) }
 
     /// Records an error the worker saw (one line; newlines are replaced).
     public func error(_ text: String) {
@@ -80,7 +87,7 @@ public struct ExpectedState: Sendable {
                 else { throw fail("acknowledgement of an operation never issued") }
                 result.history.acknowledge(index)
             case UInt8(ascii: "D"):
-                result.history.markEverythingAcknowledgedDurable()
+                result.history.markDurable()
             case UInt8(ascii: "E"):
                 result.errors.append(String(decoding: line.dropFirst(2), as: UTF8.self))
             default:

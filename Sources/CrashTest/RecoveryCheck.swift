@@ -1,40 +1,70 @@
 import LSMKV
 import VFS
 
-/// Reopens a crashed database directory on the real disk and judges it: the ``CrashOracle`` against the
-/// history, then a synced write after recovery must survive a clean reopen unchanged (a torn tail was truncated or
+/// The one recovery check of every crash test: open the crashed database, read it whole, run the integrity check
+/// (``Verifier``), judge the contents with the ``CrashOracle`` against the history, then require that a synced
+/// write made after recovery survives a clean reopen with everything else unchanged (a torn tail was truncated or
 /// set aside, not appended after: bug class 11).
+///
+/// In process it runs on the crashed ``SimulatedFileSystem`` (``CrashSimulation``, ``FaultSimulation``); for the
+/// real-process runner on a copy of the crashed directory on the real disk (``CrashCampaign``).
 public struct RecoveryCheck: Sendable {
-    /// The directory to open (a copy: the check writes to it).
+    /// The directory to open (the check writes to it: on the real disk, a copy).
     public var directory: String
-    /// The MemTable size to open with.
-    public var writeBufferSize: Int
-    /// The scenario whose engine options recovery uses, when there is one.
-    public var scenario: Scenario?
+    /// The options recovery opens the database with.
+    public var options: Options
+    /// Whether refusing to open with a corruption report at (file, offset) is an honest answer for the crashed
+    /// bytes; nil when it never is.
+    var allowsRefusal: (@Sendable (_ file: String, _ offset: Int) -> Bool)?
 
     /// The key the check writes after recovery; workloads never use it.
     static let marker = Array("crashtest-after-recovery".utf8)
+    static let markerValue = Array("marker".utf8)
 
-    public init(directory: String, writeBufferSize: Int) {
+    /// A check of `directory` opened with `options`.
+    public init(directory: String, options: Options) {
         self.directory = directory
-        self.writeBufferSize = writeBufferSize
+        self.options = options
     }
 
-    /// The recovered contents (nil when the database did not open or could not be read) and what is wrong.
+    /// A check of `directory` on the real disk, opened with the options `scenario` describes.
+    public init(directory: String, scenario: Scenario) {
+        self.init(directory: directory, options: scenario.engine.options(fileSystem: PosixFileSystem()))
+    }
+
+    /// A check of the database at `directory` in a crashed simulated file system. After a power loss the engine may
+    /// refuse to open with a corruption report in never-synced data that `image` (the disk just before the crash)
+    /// shows was followed by a later write that survived: it cannot know which writes were acknowledged.
+    init(
+        crashed fs: SimulatedFileSystem, directory: String, options: Options, model: CrashModel, image: PreCrashImage
+    ) {
+        self.init(directory: directory, options: options)
+        if model == .powerLoss {
+            allowsRefusal = { file, offset in
+                image.allowsRefusal(file: file, offset: offset, crashed: fs.snapshotFiles()[file] ?? [])
+            }
+        }
+    }
+
+    /// Runs the check. Returns the recovered contents (without the check's marker; nil when the database did not
+    /// open or could not be read) and what is wrong (nil when nothing is, including an honest refusal to open).
     public func verify(_ history: History, requirement: CrashOracle.Requirement) -> (
         recovered: [[UInt8]: [UInt8]]?, problem: String?
     ) {
-        var options = Options()
-        options.writeBufferSize = writeBufferSize
-        scenario?.configure(&options)
-        options.runsBackgroundWorkInline = true
+        let db: Database
+        do {
+            db = try Database(path: directory, options: options)
+        } catch LSMKVError.corruption(let file, let offset, _) where allowsRefusal?(file, offset) == true {
+            return (nil, nil)
+        } catch {
+            return (nil, "the crashed database did not open: \(error)")
+        }
+        defer { try? db.close() }
         let recovered: [[UInt8]: [UInt8]]
         do {
-            let db = try Database(path: directory, options: options)
-            defer { try? db.close() }
-            recovered = Dictionary(uniqueKeysWithValues: try db.scan().map { ($0.key, $0.value) })
+            recovered = try Self.contents(db)
         } catch {
-            return (nil, "the crashed database did not open (or could not be read): \(error)")
+            return (nil, "reading the recovered database failed: \(error)")
         }
         if let problem = Self.integrityProblem(path: directory, fileSystem: options.fileSystem) {
             return (recovered, problem)
@@ -42,24 +72,27 @@ public struct RecoveryCheck: Sendable {
         let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
         guard verdict.isConsistent else { return (recovered, verdict.description) }
         do {
-            let db = try Database(path: directory, options: options)
-            try db.put(Self.marker, Array("marker".utf8), sync: true)
+            try db.put(Self.marker, Self.markerValue, sync: true)
             try db.close()
             let again = try Database(path: directory, options: options)
             defer { try? again.close() }
-            var expected = recovered
-            expected[Self.marker] = Array("marker".utf8)
-            let reread = Dictionary(uniqueKeysWithValues: try again.scan().map { ($0.key, $0.value) })
-            if reread[Self.marker] == nil {
+            guard try again.get(Self.marker) == Self.markerValue else {
                 return (recovered, "a synced write made after recovery was lost at the next reopen")
             }
-            if reread != expected {
+            var expected = recovered
+            expected[Self.marker] = Self.markerValue
+            if try Self.contents(again) != expected {
                 return (recovered, "the database changed between two clean reopens after recovery")
             }
         } catch {
             return (recovered, "writing to the recovered database failed: \(error)")
         }
         return (recovered, nil)
+    }
+
+    /// Every key and value of `db`.
+    private static func contents(_ db: Database) throws -> [[UInt8]: [UInt8]] {
+        Dictionary(uniqueKeysWithValues: try db.scan().map { ($0.key, $0.value) })
     }
 
     /// Runs the read-only integrity check (`lsmkv verify`) on a recovered database: nil when it finds no

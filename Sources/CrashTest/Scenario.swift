@@ -62,16 +62,12 @@ public struct Scenario: Sendable {
     public var source: String
 
     /// The requirement the oracle checks after a crash of this scenario's model.
-    public var requirement: CrashOracle.Requirement { model == .processCrash ? .acknowledged : .synced }
+    public var requirement: CrashOracle.Requirement { CrashOracle.Requirement(after: model) }
 
-    /// Sets the engine options this scenario describes: MemTable size and compaction, with tables and levels
-    /// scaled to the MemTable so compactions write several outputs and reach deeper levels.
-    public func configure(_ options: inout Options) {
-        options.writeBufferSize = writeBufferSize
-        options.compactionStrategy = compaction
-        options.level0CompactionTrigger = level0CompactionTrigger
-        options.targetFileSize = 2 * writeBufferSize
-        options.maxBytesForLevelBase = 8 * writeBufferSize
+    /// The engine settings this scenario describes (MemTable size and compaction); they make the options.
+    public var engine: EngineSettings {
+        EngineSettings(
+            writeBufferSize: writeBufferSize, compaction: compaction, level0CompactionTrigger: level0CompactionTrigger)
     }
 }
 

@@ -1,49 +1,140 @@
 import LSMKV
 
-/// Drives a ``Workload`` against a database and records what happened in a ``History``: each write is recorded
+/// Drives a ``Workload`` against a database and records what happened in a ``HistorySink``: each write is recorded
 /// before it is issued and acknowledged when it returns; a successful `flush()` or `close()` marks everything
 /// acknowledged so far as durable.
+///
+/// The one loop of every crash test: in process into a ``History`` (``CrashSimulation``, ``FaultSimulation``) and
+/// in the worker process into the expected-state file (``CrashWorker``). Only the error policy differs.
 struct WorkloadRunner {
+    /// What the loop does after a step throws.
+    enum ErrorAction {
+        /// Go on with the next step on the same database (the loop ends when no database is open).
+        case continueWithNextStep
+        /// End the loop.
+        case stop
+        /// Close the database (ignoring errors) and open it again, then go on with the next step.
+        case reopen
+    }
+
     /// Opens the database (first open and every reopen).
     let open: () throws -> Database
+    /// Attempts per open before it counts as failed; each failed attempt is recorded in the sink.
+    var openAttempts = 1
 
-    /// The database left open at the end (nil when the last open failed), and the first error met.
+    /// The database left open at the end (nil when none is), and the first error met.
     struct Result {
         var database: Database?
         var firstError: (any Error)?
+        /// Whether the loop ended because the database could not be opened.
+        var openFailed = false
     }
 
-    /// Runs every step. After an error, `continueAfter` decides whether to go on with the next step.
-    func run(_ workload: Workload, history: inout History, continueAfter: (any Error) -> Bool) -> Result {
-        var result = Result()
-        do {
-            result.database = try open()
-        } catch {
-            result.firstError = error
-            return result
-        }
-        for step in workload.steps {
-            guard let db = result.database else { break }
+    /// Opens the database, trying up to ``openAttempts`` times and recording each failure in `sink`.
+    /// - Throws: the last attempt's error.
+    func open<Sink: HistorySink>(recording sink: inout Sink) throws -> Database {
+        var attempt = 1
+        while true {
             do {
-                switch step {
-                case .write(let operation, let sync):
-                    let index = history.issue(operation, sync: sync)
-                    try db.write(operation.writeBatch, sync: sync)
-                    history.acknowledge(index)
-                case .flush:
-                    try db.flush()
-                    history.markEverythingAcknowledgedDurable()
-                case .reopen:
-                    result.database = nil
-                    try db.close()
-                    history.markEverythingAcknowledgedDurable()
-                    result.database = try open()
-                }
+                return try open()
             } catch {
-                if result.firstError == nil { result.firstError = error }
-                if !continueAfter(error) { break }
+                sink.error("open (attempt \(attempt)): \(error)")
+                if attempt >= openAttempts { throw error }
+                attempt += 1
             }
         }
-        return result
+    }
+
+    /// Opens the database, then runs every step (see ``run(_:on:recording:afterError:)``).
+    func run<Sink: HistorySink>(
+        _ workload: Workload, recording sink: inout Sink, afterError: (any Error) -> ErrorAction
+    ) -> Result {
+        let database: Database
+        do {
+            database = try open(recording: &sink)
+        } catch {
+            return Result(database: nil, firstError: error, openFailed: true)
+        }
+        return run(workload, on: database, recording: &sink, afterError: afterError)
+    }
+
+    /// Runs every step on `database` (already open). After a step throws, the error is recorded in `sink` and
+    /// `afterError` decides what happens next; a failed open always ends the loop.
+    func run<Sink: HistorySink>(
+        _ workload: Workload, on database: Database, recording sink: inout Sink,
+        afterError: (any Error) -> ErrorAction
+    ) -> Result {
+        var current: Database? = database
+        // The database opened last: a failed `close()` leaves it here, to be closed again before a reopen.
+        var opened = database
+        var firstError: (any Error)?
+        var openFailed = false
+        func reopen(_ sink: inout Sink) throws -> Database {
+            do {
+                opened = try open(recording: &sink)
+                return opened
+            } catch {
+                openFailed = true
+                throw error
+            }
+        }
+        steps: for step in workload.steps {
+            guard let db = current else { break }
+            do {
+                try Self.perform(step, on: db, current: &current, recording: &sink, open: reopen)
+            } catch {
+                if firstError == nil { firstError = error }
+                let action = afterError(error)
+                if openFailed { break }
+                sink.error("\(step.name): \(error)")
+                switch action {
+                case .continueWithNextStep:
+                    continue steps
+                case .stop:
+                    break steps
+                case .reopen:
+                    // A database that may have turned read-only is not written to again: start from a fresh open.
+                    try? opened.close()
+                    current = nil
+                    guard let reopened = try? reopen(&sink) else { break steps }
+                    current = reopened
+                }
+            }
+        }
+        return Result(database: current, firstError: firstError, openFailed: openFailed)
+    }
+
+    /// The one step function: performs `step` on `db` and records it in `sink`. A `.reopen` closes `db` (setting
+    /// `current` to nil first, so a failed close or open leaves no database open) and opens the next with `open`.
+    /// - Throws: the database's error (the step stays unacknowledged), or the sink's.
+    static func perform<Sink: HistorySink>(
+        _ step: Workload.Step, on db: Database, current: inout Database?, recording sink: inout Sink,
+        open: (inout Sink) throws -> Database
+    ) throws {
+        switch step {
+        case .write(let operation, let sync):
+            let index = try sink.issue(operation, sync: sync)
+            try db.write(operation.writeBatch, sync: sync)
+            try sink.acknowledge(index)
+        case .flush:
+            try db.flush()
+            try sink.markDurable()
+        case .reopen:
+            current = nil
+            try db.close()
+            try sink.markDurable()
+            current = try open(&sink)
+        }
+    }
+}
+
+extension Workload.Step {
+    /// A word for error messages.
+    var name: String {
+        switch self {
+        case .write: return "write"
+        case .flush: return "flush"
+        case .reopen: return "reopen"
+        }
     }
 }

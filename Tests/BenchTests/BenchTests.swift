@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LSMKVTool
@@ -73,8 +74,9 @@ import Testing
 
     /// readwhilewriting: every reader thread does its reads while the writer keeps overwriting the keys they read.
     @Test func readWhileWritingCountsEveryReaderAndKeepsTheWriterGoing() throws {
-        let directory = NSTemporaryDirectory() + "lsmkv-bench-\(UInt64.random(in: 0...UInt64.max))"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = TemporaryDirectory("lsmkv-bench")
+        defer { scratch.remove() }
+        let directory = scratch.appending("db")
         var configuration = BenchCommand.Configuration(num: 2000)
         configuration.threads = 2
         configuration.reads = 3000

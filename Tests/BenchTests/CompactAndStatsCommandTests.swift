@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LSMKVTool
@@ -18,8 +19,9 @@ import Testing
 
     @Test(arguments: ["leveled", "tiered"])
     func compactMergesEveryTableAndTheDataStaysReadable(strategy: String) throws {
-        let directory = NSTemporaryDirectory() + "lsmkv-tool-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = TemporaryDirectory("lsmkv-tool")
+        defer { scratch.remove() }
+        let directory = scratch.appending("db")
         // Every `put` is one process-like open, write, close: each open flushes the last put to a level-0 table.
         for i in 0..<6 {
             #expect(try Self.run(["--db", directory, "--compaction", strategy, "put", "key\(i)", "value\(i)"]) == 0)

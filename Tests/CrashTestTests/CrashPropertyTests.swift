@@ -16,16 +16,17 @@ struct CrashPropertyTests {
     }
 
     @Test(arguments: CrashModel.allCases)
-    func recoveredStateIsAnAllowedPrefix(model: CrashModel) {
-        Self.runCycles(CrashSimulation(.init(model: model)))
+    func recoveredStateIsAnAllowedPrefix(model: CrashModel) async {
+        await Self.runCycles(CrashSimulation(.init(model: model)), test: "recoveredStateIsAnAllowedPrefix")
     }
 
     /// The same with size-tiered compaction, whose merges move runs between levels.
     @Test(arguments: CrashModel.allCases)
-    func recoveredStateIsAnAllowedPrefixWithTieredCompaction(model: CrashModel) {
+    func recoveredStateIsAnAllowedPrefixWithTieredCompaction(model: CrashModel) async {
         var configuration = CrashSimulation.Configuration(model: model)
         configuration.compaction = .tiered
-        Self.runCycles(CrashSimulation(configuration))
+        await Self.runCycles(
+            CrashSimulation(configuration), test: "recoveredStateIsAnAllowedPrefixWithTieredCompaction")
     }
 
     /// A crash test that never crashes inside a compaction proves nothing about compaction: most workloads must
@@ -47,9 +48,14 @@ struct CrashPropertyTests {
         #expect(compacting >= 25, "only \(compacting) of 50 workloads compacted")
     }
 
-    static func runCycles(_ simulation: CrashSimulation) {
+    /// Runs ``cycles`` cycles of `simulation` from one seed; a failing cycle is shrunk and reported with its replay
+    /// command (and, by ``withSeed(_:sourceLocation:_:)``, the command that reruns the whole test).
+    static func runCycles(_ simulation: CrashSimulation, test: String) async {
+        await withSeed("CrashPropertyTests/\(test)") { base, _ in runCycles(simulation, base: base) }
+    }
+
+    static func runCycles(_ simulation: CrashSimulation, base: UInt64) {
         let model = simulation.configuration.model
-        let base = testSeed()
         var crashesInRecovery = 0
         let clock = ContinuousClock()
         let start = clock.now
@@ -80,9 +86,13 @@ struct CrashPropertyTests {
     }
 
     /// Replays one cycle exactly: `LSMKV_CRASH_SEED=… LSMKV_CRASH_MODEL=… swift test --filter CrashPropertyTests/replay`.
-    @Test func replay() throws {
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["LSMKV_CRASH_SEED"].flatMap(UInt64.init) != nil,
+            "set LSMKV_CRASH_SEED (and LSMKV_CRASH_MODEL) to the cycle to replay"))
+    func replay() throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let text = environment["LSMKV_CRASH_SEED"], let seed = UInt64(text) else { return }
+        let seed = try #require(environment["LSMKV_CRASH_SEED"].flatMap(UInt64.init))
         let model = CrashModel(rawValue: environment["LSMKV_CRASH_MODEL"] ?? "") ?? .powerLoss
         let outcome = CrashSimulation(.init(model: model)).run(seed: seed)
         print(outcome)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CrashTest
@@ -21,8 +22,9 @@ import Testing
             if: executable != nil, "the crashtest executable is not built next to the tests; run `swift build` first"))
     func shortCampaignWithRealWorkers() throws {
         let executable = try #require(Self.executable)
-        let work = FileManager.default.temporaryDirectory.path + "/crashtest-e2e-\(ProcessControl.processID)"
-        defer { try? FileManager.default.removeItem(atPath: work) }
+        let scratch = TemporaryDirectory("crashtest-e2e")
+        defer { scratch.remove() }
+        let work = scratch.path
         let catalog = try ScenarioCatalog.load(directory: ScenarioTests.packageRoot.path + "/FaultScenarios")
         let campaign = CrashCampaign(executable: executable, workRoot: work, failuresDirectory: work + "/failures")
 

@@ -33,27 +33,28 @@ struct EngineFaultTests {
     ]
 
     @Test(arguments: rules)
-    func failuresSurfaceAsErrorsAndLoseNothingProtected(rule: String) throws {
+    func failuresSurfaceAsErrorsAndLoseNothingProtected(rule: String) async throws {
         let parsed = try FaultRule.parse(rule)
-        let base = testSeed()
-        var fired = 0
-        for model in [CrashModel.processCrash, .strict, .powerLoss] {
-            for i in 0..<40 {
-                let outcome = FaultSimulation(rules: parsed, model: model).run(seed: base &+ UInt64(i))
-                if outcome.injectedFaults > 0 { fired += 1 }
-                #expect(outcome.violation == nil, "\(outcome) — replay with LSMKV_SEED=\(base)")
-                if outcome.violation != nil { return }
+        await withSeed("EngineFaultTests/failuresSurfaceAsErrorsAndLoseNothingProtected") { base, _ in
+            var fired = 0
+            for model in [CrashModel.processCrash, .strict, .powerLoss] {
+                for i in 0..<40 {
+                    let outcome = FaultSimulation(rules: parsed, model: model).run(seed: base &+ UInt64(i))
+                    if outcome.injectedFaults > 0 { fired += 1 }
+                    #expect(outcome.violation == nil, "\(outcome)")
+                    if outcome.violation != nil { return }
+                }
             }
+            #expect(fired > 0, "the rule never fired: the test exercised nothing")
         }
-        #expect(fired > 0, "the rule never fired: the test exercised nothing")
     }
 
-    @Test func bitFlipsOnTableReadsAreReportedNeverReturnedAsData() throws {
-        let outcome = FaultSimulation(
-            rules: try FaultRule.parse("read path=*.ldb p=0.5 -> bitflip"), model: .processCrash
-        )
-        .run(seed: testSeed())
-        #expect(outcome.violation == nil, "\(outcome)")
+    @Test func bitFlipsOnTableReadsAreReportedNeverReturnedAsData() async throws {
+        let rules = try FaultRule.parse("read path=*.ldb p=0.5 -> bitflip")
+        await withSeed("EngineFaultTests/bitFlipsOnTableReadsAreReportedNeverReturnedAsData") { seed, _ in
+            let outcome = FaultSimulation(rules: rules, model: .processCrash).run(seed: seed)
+            #expect(outcome.violation == nil, "\(outcome)")
+        }
     }
 
     /// The tester must catch a disk that lies: a sync that reports success but persists nothing loses

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import CrashTest
@@ -99,14 +100,16 @@ import Testing
     }
 
     @Test func expectedStateFileRoundTrips() throws {
-        let path = FileManager.default.temporaryDirectory.path + "/expected-\(ProcessControl.processID).txt"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let writer = try ExpectedStateWriter(path: path)
+        let scratch = TemporaryDirectory("crashtest-expected")
+        defer { scratch.remove() }
+        let path = scratch.appending("expected-state.txt")
+        var writer = try ExpectedStateWriter(path: path)
         let batch = History.Operation.batch([.put(key: [1, 2], value: [3]), .delete(key: [4])])
-        try writer.issue(0, .put(key: Array("k".utf8), value: []), sync: true)
-        try writer.acknowledge(0)
-        try writer.durable()
-        try writer.issue(1, batch, sync: false)
+        let first = try writer.issue(.put(key: Array("k".utf8), value: []), sync: true)
+        try writer.acknowledge(first)
+        try writer.markDurable()
+        #expect(try writer.issue(batch, sync: false) == 1)
+        #expect(first == 0)
         writer.error("boom\nagain")
         writer.close()
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))

@@ -54,29 +54,30 @@ struct BlockCacheTests {
         #expect(shard.count == 2)
     }
 
-    @Test func shardMatchesAModelLRUUnderRandomOperations() throws {
-        var rng = SeededGenerator(seed: testSeed())
-        let block = try Self.block(100)
-        let charge = 50
-        var shard = BlockCache.Shard(capacity: 40 * charge)
-        // Most recently used last.
-        var model: [BlockCache.Key] = []
-        for _ in 0..<20_000 {
-            let key = BlockCache.Key(
-                file: UInt64.random(in: 1...3, using: &rng), offset: UInt64.random(in: 0..<120, using: &rng) * 4096)
-            if Bool.random(using: &rng) {
-                let found = shard.lookup(key) != nil
-                #expect(found == model.contains(key))
-                if let index = model.firstIndex(of: key) { model.append(model.remove(at: index)) }
-            } else {
-                shard.insert(key, block, charge: charge)
-                model.removeAll { $0 == key }
-                model.append(key)
-                if model.count > 40 { model.removeFirst(model.count - 40) }
+    @Test func shardMatchesAModelLRUUnderRandomOperations() async {
+        await withSeed("BlockCacheTests/shardMatchesAModelLRUUnderRandomOperations") { _, rng in
+            let block = try Self.block(100)
+            let charge = 50
+            var shard = BlockCache.Shard(capacity: 40 * charge)
+            // Most recently used last.
+            var model: [BlockCache.Key] = []
+            for _ in 0..<20_000 {
+                let key = BlockCache.Key(
+                    file: UInt64.random(in: 1...3, using: &rng), offset: UInt64.random(in: 0..<120, using: &rng) * 4096)
+                if Bool.random(using: &rng) {
+                    let found = shard.lookup(key) != nil
+                    #expect(found == model.contains(key))
+                    if let index = model.firstIndex(of: key) { model.append(model.remove(at: index)) }
+                } else {
+                    shard.insert(key, block, charge: charge)
+                    model.removeAll { $0 == key }
+                    model.append(key)
+                    if model.count > 40 { model.removeFirst(model.count - 40) }
+                }
+                #expect(shard.count == model.count)
             }
-            #expect(shard.count == model.count)
+            for key in model { #expect(shard.lookup(key) != nil) }
         }
-        for key in model { #expect(shard.lookup(key) != nil) }
     }
 
     @Test func tableReadsEachCachedBlockOnce() throws {

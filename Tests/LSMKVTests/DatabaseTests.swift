@@ -92,69 +92,70 @@ struct DatabaseTests {
         #expect(try db.scan().count == 2000)
     }
 
-    @Test func lendingNextSeesWhatCopyingNextSees() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let db = try Database(path: dir.path, options: Self.options(writeBuffer: 32 * 1024))
-        defer { try? db.close() }
-        var rng = SeededGenerator(seed: testSeed())
-        for round in 0..<4 {
-            for _ in 0..<1500 {
-                let key = Array("key\(Int.random(in: 0..<2000, using: &rng))".utf8)
-                if Int.random(in: 0..<5, using: &rng) == 0 {
-                    try db.delete(key, sync: false)
-                } else {
-                    try db.put(key, rng.bytes(Int.random(in: 0..<40, using: &rng)) + [UInt8(round)], sync: false)
+    @Test func lendingNextSeesWhatCopyingNextSees() async {
+        await withSeed("DatabaseTests/lendingNextSeesWhatCopyingNextSees") { _, rng in
+            let dir = TemporaryDirectory()
+            defer { dir.remove() }
+            let db = try Database(path: dir.path, options: Self.options(writeBuffer: 32 * 1024))
+            defer { try? db.close() }
+            for round in 0..<4 {
+                for _ in 0..<1500 {
+                    let key = Array("key\(Int.random(in: 0..<2000, using: &rng))".utf8)
+                    if Int.random(in: 0..<5, using: &rng) == 0 {
+                        try db.delete(key, sync: false)
+                    } else {
+                        try db.put(key, rng.bytes(Int.random(in: 0..<40, using: &rng)) + [UInt8(round)], sync: false)
+                    }
+                }
+                if round < 3 { try db.flush() }
+            }
+            let snapshot = try db.snapshot()
+            for i in 0..<300 { try db.put(Array("key\(i)".utf8), [9], sync: false) }
+
+            func lent(_ iterator: DatabaseIterator) throws -> [(key: [UInt8], value: [UInt8])] {
+                var entries: [(key: [UInt8], value: [UInt8])] = []
+                while try iterator.next({ key, value in
+                    entries.append((key: (0..<key.count).map { key[$0] }, value: (0..<value.count).map { value[$0] }))
+                }) {}
+                return entries
+            }
+            func copied(_ iterator: DatabaseIterator) throws -> [(key: [UInt8], value: [UInt8])] {
+                var entries: [(key: [UInt8], value: [UInt8])] = []
+                while let entry = try iterator.next() { entries.append(entry) }
+                return entries
+            }
+            let ranges: [([UInt8]?, [UInt8]?)] = [
+                (nil, nil), (Array("key1".utf8), Array("key5".utf8)), (Array("key7".utf8), nil),
+            ]
+            for (start, end) in ranges {
+                for snap in [nil, snapshot] {
+                    let a = try lent(db.makeIterator(from: start, to: end, snapshot: snap))
+                    let b = try copied(db.makeIterator(from: start, to: end, snapshot: snap))
+                    #expect(a.count == b.count && a.count > 0)
+                    #expect(zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value })
+                    let reversed = try lent(db.makeReverseIterator(from: start, to: end, snapshot: snap))
+                    #expect(reversed.map(\.key) == a.map(\.key).reversed())
+                    #expect(reversed.map(\.value) == a.map(\.value).reversed())
+                    let reversedCopies = try copied(db.makeReverseIterator(from: start, to: end, snapshot: snap))
+                    #expect(reversedCopies.map(\.key) == reversed.map(\.key))
+                    #expect(reversedCopies.map(\.value) == reversed.map(\.value))
                 }
             }
-            if round < 3 { try db.flush() }
-        }
-        let snapshot = try db.snapshot()
-        for i in 0..<300 { try db.put(Array("key\(i)".utf8), [9], sync: false) }
 
-        func lent(_ iterator: DatabaseIterator) throws -> [(key: [UInt8], value: [UInt8])] {
-            var entries: [(key: [UInt8], value: [UInt8])] = []
-            while try iterator.next({ key, value in
-                entries.append((key: (0..<key.count).map { key[$0] }, value: (0..<value.count).map { value[$0] }))
-            }) {}
-            return entries
-        }
-        func copied(_ iterator: DatabaseIterator) throws -> [(key: [UInt8], value: [UInt8])] {
-            var entries: [(key: [UInt8], value: [UInt8])] = []
-            while let entry = try iterator.next() { entries.append(entry) }
-            return entries
-        }
-        let ranges: [([UInt8]?, [UInt8]?)] = [
-            (nil, nil), (Array("key1".utf8), Array("key5".utf8)), (Array("key7".utf8), nil),
-        ]
-        for (start, end) in ranges {
-            for snap in [nil, snapshot] {
-                let a = try lent(db.makeIterator(from: start, to: end, snapshot: snap))
-                let b = try copied(db.makeIterator(from: start, to: end, snapshot: snap))
-                #expect(a.count == b.count && a.count > 0)
-                #expect(zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value })
-                let reversed = try lent(db.makeReverseIterator(from: start, to: end, snapshot: snap))
-                #expect(reversed.map(\.key) == a.map(\.key).reversed())
-                #expect(reversed.map(\.value) == a.map(\.value).reversed())
-                let reversedCopies = try copied(db.makeReverseIterator(from: start, to: end, snapshot: snap))
-                #expect(reversedCopies.map(\.key) == reversed.map(\.key))
-                #expect(reversedCopies.map(\.value) == reversed.map(\.value))
+            // A body that throws leaves the cursor past the entry it saw.
+            struct Stop: Error {}
+            let iterator = try db.makeIterator()
+            var first: [UInt8] = []
+            #expect(throws: Stop.self) {
+                _ = try iterator.next { key, _ in
+                    first = (0..<key.count).map { key[$0] }
+                    throw Stop()
+                }
             }
+            let second = try iterator.next()
+            #expect(second != nil && second!.key != first)
+            #expect(try db.makeIterator().next().map(\.key) == first)
         }
-
-        // A body that throws leaves the cursor past the entry it saw.
-        struct Stop: Error {}
-        let iterator = try db.makeIterator()
-        var first: [UInt8] = []
-        #expect(throws: Stop.self) {
-            _ = try iterator.next { key, _ in
-                first = (0..<key.count).map { key[$0] }
-                throw Stop()
-            }
-        }
-        let second = try iterator.next()
-        #expect(second != nil && second!.key != first)
-        #expect(try db.makeIterator().next().map(\.key) == first)
     }
 
     @Test func scanHonoursRangeLimitAndSnapshot() throws {
@@ -211,57 +212,58 @@ struct DatabaseTests {
     }
 
     /// Random puts, deletes, batches, flushes and reopens checked against a dictionary after every step.
-    @Test func randomOperationsMatchADictionaryModel() throws {
-        let seed = testSeed()
-        var rng = SeededGenerator(seed: seed)
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        var model: [[UInt8]: [UInt8]] = [:]
-        var db = try Database(path: dir.path, options: Self.options(writeBuffer: 16 * 1024))
-        func randomKey() -> [UInt8] { Array("k\(Int.random(in: 0..<400, using: &rng))".utf8) }
-        for step in 0..<3000 {
-            switch Int.random(in: 0..<100, using: &rng) {
-            case 0..<55:
-                let key = randomKey()
-                let value = rng.bytes(Int.random(in: 0..<300, using: &rng))
-                try db.put(key, value, sync: false)
-                model[key] = value
-            case 55..<75:
-                let key = randomKey()
-                try db.delete(key, sync: false)
-                model[key] = nil
-            case 75..<90:
-                var batch = WriteBatch()
-                for _ in 0..<Int.random(in: 1..<10, using: &rng) {
+    @Test func randomOperationsMatchADictionaryModel() async {
+        await withSeed("DatabaseTests/randomOperationsMatchADictionaryModel") { seed, rng in
+            let dir = TemporaryDirectory()
+            defer { dir.remove() }
+            var model: [[UInt8]: [UInt8]] = [:]
+            var db = try Database(path: dir.path, options: Self.options(writeBuffer: 16 * 1024))
+            func randomKey() -> [UInt8] { Array("k\(Int.random(in: 0..<400, using: &rng))".utf8) }
+            for step in 0..<3000 {
+                switch Int.random(in: 0..<100, using: &rng) {
+                case 0..<55:
                     let key = randomKey()
-                    if Bool.random(using: &rng) {
-                        let value = rng.bytes(8)
-                        batch.put(key, value)
-                        model[key] = value
-                    } else {
-                        batch.delete(key)
-                        model[key] = nil
+                    let value = rng.bytes(Int.random(in: 0..<300, using: &rng))
+                    try db.put(key, value, sync: false)
+                    model[key] = value
+                case 55..<75:
+                    let key = randomKey()
+                    try db.delete(key, sync: false)
+                    model[key] = nil
+                case 75..<90:
+                    var batch = WriteBatch()
+                    for _ in 0..<Int.random(in: 1..<10, using: &rng) {
+                        let key = randomKey()
+                        if Bool.random(using: &rng) {
+                            let value = rng.bytes(8)
+                            batch.put(key, value)
+                            model[key] = value
+                        } else {
+                            batch.delete(key)
+                            model[key] = nil
+                        }
+                    }
+                    try db.write(batch, sync: false)
+                case 90..<95:
+                    try db.flush()
+                default:
+                    try db.close()
+                    db = try Database(path: dir.path, options: Self.options(writeBuffer: 16 * 1024))
+                }
+                if step % 100 == 0 || step == 2999 {
+                    let scanned = try db.scan()
+                    let expected = model.sorted { Bytes.compare($0.key, $1.key) < 0 }
+                    #expect(scanned.map(\.key) == expected.map(\.key), "seed \(seed) step \(step)")
+                    #expect(scanned.map(\.value) == expected.map(\.value), "seed \(seed) step \(step)")
+                    for _ in 0..<20 {
+                        let key = randomKey()
+                        #expect(
+                            try db.get(key) == model[key], "seed \(seed) step \(step): replay with LSMKV_SEED=\(seed)")
                     }
                 }
-                try db.write(batch, sync: false)
-            case 90..<95:
-                try db.flush()
-            default:
-                try db.close()
-                db = try Database(path: dir.path, options: Self.options(writeBuffer: 16 * 1024))
             }
-            if step % 100 == 0 || step == 2999 {
-                let scanned = try db.scan()
-                let expected = model.sorted { Bytes.compare($0.key, $1.key) < 0 }
-                #expect(scanned.map(\.key) == expected.map(\.key), "seed \(seed) step \(step)")
-                #expect(scanned.map(\.value) == expected.map(\.value), "seed \(seed) step \(step)")
-                for _ in 0..<20 {
-                    let key = randomKey()
-                    #expect(try db.get(key) == model[key], "seed \(seed) step \(step): replay with LSMKV_SEED=\(seed)")
-                }
-            }
+            try db.close()
         }
-        try db.close()
     }
 }
 

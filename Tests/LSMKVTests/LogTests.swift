@@ -91,11 +91,22 @@ struct LogTests {
         #expect(result.records.allSatisfy { $0.offset + $0.payload.count < 50_000 })
     }
 
-    @Test func randomGarbageNeverTraps() {
-        var rng = SeededGenerator(seed: testSeed())
-        for _ in 0..<300 {
-            let bytes = rng.bytes(Int.random(in: 0..<70_000, using: &rng))
-            _ = LogReader.read(bytes, file: "garbage.log")
+    /// Random bytes never trap, never read as records, and never cost the intact records in front of them.
+    @Test func randomGarbageNeverTraps() async {
+        await withSeed("LogTests/randomGarbageNeverTraps") { _, rng in
+            let intact = (0..<3).map { i in [UInt8](repeating: UInt8(i + 1), count: 100 * i) }
+            let prefix = try Self.write(intact)
+            for round in 0..<300 {
+                let garbage = rng.bytes(Int.random(in: 0..<70_000, using: &rng))
+                let alone = LogReader.read(garbage, file: "garbage.log")
+                #expect(alone.records.isEmpty && alone.validLength == 0, "round \(round): garbage read as records")
+                #expect(
+                    alone.ending != .clean || garbage.allSatisfy { $0 == 0 },
+                    "round \(round): \(garbage.count) garbage bytes read as a clean log")
+                let behind = LogReader.read(prefix + garbage, file: "garbage.log")
+                #expect(behind.records.map(\.payload) == intact, "round \(round): intact records lost")
+                #expect(behind.validLength == prefix.count, "round \(round)")
+            }
         }
     }
 }
@@ -143,15 +154,47 @@ struct WriteBatchTests {
         }
     }
 
-    @Test func mutatedBatchesNeverTrap() {
-        var rng = SeededGenerator(seed: testSeed())
-        var batch = WriteBatch()
-        for i in 0..<20 { batch.put(rng.bytes(i), rng.bytes(i * 3)) }
-        for _ in 0..<2000 {
-            var bytes = batch.representation
-            bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-            bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng)))
-            _ = try? WriteBatch.decode(bytes, file: "x", offset: 0)
+    /// A mutated or cut batch either decodes consistently (its count matches its operations, and the in-place
+    /// decoder recovery uses agrees) or is reported as corruption within its bytes; it never traps.
+    @Test func mutatedBatchesNeverTrap() async {
+        await withSeed("WriteBatchTests/mutatedBatchesNeverTrap") { _, rng in
+            var batch = WriteBatch()
+            for i in 0..<20 { batch.put(rng.bytes(i), rng.bytes(i * 3)) }
+            let original = batch.representation
+            let originalOperations = try batch.operations()
+            var decodedSome = 0
+            var refusedSome = 0
+            for round in 0..<2000 {
+                var bytes = original
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                if Bool.random(using: &rng) {
+                    bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng)))
+                }
+                let slow: [WriteBatch.Operation]?
+                do {
+                    let (decoded, operations) = try WriteBatch.decode(bytes, file: "x", offset: 0)
+                    #expect(operations.count == decoded.count, "round \(round)")
+                    slow = operations
+                    decodedSome += 1
+                } catch LSMKVError.corruption(let file, let offset, _) {
+                    #expect(file == "x" && (0...bytes.count).contains(offset), "round \(round): offset \(offset)")
+                    slow = nil
+                    refusedSome += 1
+                } catch {
+                    Issue.record("round \(round): not a corruption error: \(error)")
+                    continue
+                }
+                var fast: [WriteBatch.Operation] = []
+                let fastDecoded =
+                    (try? WriteBatch(validatedRepresentation: bytes).forEachOperation { type, key, value in
+                        fast.append(
+                            type == .value ? .put(key: Array(key), value: Array(value)) : .delete(key: Array(key)))
+                    }) != nil
+                #expect(fastDecoded == (slow != nil), "round \(round): the two decoders disagree")
+                if let slow, fastDecoded { #expect(fast == slow, "round \(round)") }
+                if bytes == original { #expect(slow == originalOperations, "round \(round)") }
+            }
+            #expect(decodedSome > 0 && refusedSome > 0, "decoded \(decodedSome), refused \(refusedSome)")
         }
     }
 }
@@ -173,26 +216,27 @@ struct MemTableTests {
         #expect(mem.get([3], sequence: 9) == .absent)
     }
 
-    @Test func iteratesInInternalKeyOrder() throws {
-        var rng = SeededGenerator(seed: testSeed())
-        let mem = MemTable(logNumber: 1)
-        var expected: [[UInt8]] = []
-        for sequence in 1...3000 {
-            let key = rng.bytes(Int.random(in: 0..<6, using: &rng))
-            mem.add(sequence: SequenceNumber(sequence), type: .value, key: key, value: [])
-            expected.append(InternalKey.encode(userKey: key, sequence: SequenceNumber(sequence), type: .value))
+    @Test func iteratesInInternalKeyOrder() async {
+        await withSeed("MemTableTests/iteratesInInternalKeyOrder") { _, rng in
+            let mem = MemTable(logNumber: 1)
+            var expected: [[UInt8]] = []
+            for sequence in 1...3000 {
+                let key = rng.bytes(Int.random(in: 0..<6, using: &rng))
+                mem.add(sequence: SequenceNumber(sequence), type: .value, key: key, value: [])
+                expected.append(InternalKey.encode(userKey: key, sequence: SequenceNumber(sequence), type: .value))
+            }
+            expected.sort { InternalKey.compare($0, $1) < 0 }
+            let iterator = mem.makeIterator()
+            try iterator.seekToFirst()
+            var seen: [[UInt8]] = []
+            while iterator.isValid {
+                seen.append(iterator.key)
+                try iterator.next()
+            }
+            #expect(seen == expected)
+            try iterator.seek(expected[1234])
+            #expect(iterator.key == expected[1234])
         }
-        expected.sort { InternalKey.compare($0, $1) < 0 }
-        let iterator = mem.makeIterator()
-        try iterator.seekToFirst()
-        var seen: [[UInt8]] = []
-        while iterator.isValid {
-            seen.append(iterator.key)
-            try iterator.next()
-        }
-        #expect(seen == expected)
-        try iterator.seek(expected[1234])
-        #expect(iterator.key == expected[1234])
     }
 }
 

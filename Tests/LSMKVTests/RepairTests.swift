@@ -307,36 +307,37 @@ struct RepairTests {
     }
 
     @Test(arguments: [CrashModel.processCrash, .powerLoss])
-    func aCrashAnywhereInRepairIsRepairedByRunningItAgain(model: CrashModel) throws {
-        let seed = testSeed()
-        let damaged = SimulatedFileSystem()
-        let writes = try Self.makeDatabase(path: "/db", fileSystem: damaged)
-        // No CURRENT, and the newer of two overlapping tables has the lower number: repair must renumber.
-        let tables = try damaged.listDirectory("/db").filter { $0.hasSuffix(".ldb") }.sorted()
-        try damaged.remove("/db/CURRENT")
-        try damaged.rename("/db/" + tables[0], to: "/db/swap")
-        try damaged.rename("/db/" + tables[1], to: "/db/" + tables[0])
-        try damaged.rename("/db/swap", to: "/db/" + tables[1])
-        let start = damaged.crash(seed: 0, model: .processCrash)
-        var options = Options()
-        options.fileSystem = start
-        let before = start.operationCount
-        _ = try Database.repair(path: "/db", options: options)
-        let operations = start.operationCount - before
-        #expect(operations > 20)
-        for crashAt in stride(from: 0, to: operations, by: max(1, operations / 40)) {
-            let fs = damaged.crash(seed: 0, model: .processCrash)
-            fs.armCrash(afterOperations: crashAt)
-            options.fileSystem = fs
-            // The last operations (closing files, unlocking) may fail without repair noticing.
-            _ = try? Database.repair(path: "/db", options: options)
-            #expect(fs.hasCrashed)
-            let after = fs.crash(seed: seed &+ UInt64(crashAt), model: model)
-            options.fileSystem = after
+    func aCrashAnywhereInRepairIsRepairedByRunningItAgain(model: CrashModel) async {
+        await withSeed("RepairTests/aCrashAnywhereInRepairIsRepairedByRunningItAgain") { seed, _ in
+            let damaged = SimulatedFileSystem()
+            let writes = try Self.makeDatabase(path: "/db", fileSystem: damaged)
+            // No CURRENT, and the newer of two overlapping tables has the lower number: repair must renumber.
+            let tables = try damaged.listDirectory("/db").filter { $0.hasSuffix(".ldb") }.sorted()
+            try damaged.remove("/db/CURRENT")
+            try damaged.rename("/db/" + tables[0], to: "/db/swap")
+            try damaged.rename("/db/" + tables[1], to: "/db/" + tables[0])
+            try damaged.rename("/db/swap", to: "/db/" + tables[1])
+            let start = damaged.crash(seed: 0, model: .processCrash)
+            var options = Options()
+            options.fileSystem = start
+            let before = start.operationCount
             _ = try Database.repair(path: "/db", options: options)
-            #expect(Verifier.verify(path: "/db", fileSystem: after).isHealthy, "seed \(seed), crash at \(crashAt)")
-            let contents = try Self.contents(path: "/db", fileSystem: after)
-            #expect(contents == writes.state(), "seed \(seed), crash at operation \(crashAt) of \(operations)")
+            let operations = start.operationCount - before
+            #expect(operations > 20)
+            for crashAt in stride(from: 0, to: operations, by: max(1, operations / 40)) {
+                let fs = damaged.crash(seed: 0, model: .processCrash)
+                fs.armCrash(afterOperations: crashAt)
+                options.fileSystem = fs
+                // The last operations (closing files, unlocking) may fail without repair noticing.
+                _ = try? Database.repair(path: "/db", options: options)
+                #expect(fs.hasCrashed)
+                let after = fs.crash(seed: seed &+ UInt64(crashAt), model: model)
+                options.fileSystem = after
+                _ = try Database.repair(path: "/db", options: options)
+                #expect(Verifier.verify(path: "/db", fileSystem: after).isHealthy, "seed \(seed), crash at \(crashAt)")
+                let contents = try Self.contents(path: "/db", fileSystem: after)
+                #expect(contents == writes.state(), "seed \(seed), crash at operation \(crashAt) of \(operations)")
+            }
         }
     }
 

@@ -88,52 +88,54 @@ struct ReverseIterationTests {
         #expect(level.key == all[399].0)
     }
 
-    @Test func reverseScanMatchesForwardScanOverMemTablesAndTables() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        var options = Options()
-        options.syncWrites = false
-        options.writeBufferSize = 16 << 10
-        options.blockSize = 512
-        let db = try Database(path: dir.path, options: options)
-        defer { try? db.close() }
-        var rng = SeededGenerator(seed: testSeed())
-        var model: [String: String] = [:]
-        var snapshotModel: [String: String] = [:]
-        var snapshot: Snapshot?
-        for step in 0..<3000 {
-            let key = "key" + String(Int.random(in: 0..<600, using: &rng) + 1000)
-            if Int.random(in: 0..<5, using: &rng) == 0 {
-                try db.delete(key)
-                model[key] = nil
-            } else {
-                let value = "v\(step)"
-                try db.put(key, value)
-                model[key] = value
+    @Test func reverseScanMatchesForwardScanOverMemTablesAndTables() async {
+        await withSeed("ReverseIterationTests/reverseScanMatchesForwardScanOverMemTablesAndTables") { _, rng in
+            let dir = TemporaryDirectory()
+            defer { dir.remove() }
+            var options = Options()
+            options.syncWrites = false
+            options.writeBufferSize = 16 << 10
+            options.blockSize = 512
+            let db = try Database(path: dir.path, options: options)
+            defer { try? db.close() }
+            var model: [String: String] = [:]
+            var snapshotModel: [String: String] = [:]
+            var snapshot: Snapshot?
+            for step in 0..<3000 {
+                let key = "key" + String(Int.random(in: 0..<600, using: &rng) + 1000)
+                if Int.random(in: 0..<5, using: &rng) == 0 {
+                    try db.delete(key)
+                    model[key] = nil
+                } else {
+                    let value = "v\(step)"
+                    try db.put(key, value)
+                    model[key] = value
+                }
+                if step == 1500 {
+                    snapshot = try db.snapshot()
+                    snapshotModel = model
+                }
             }
-            if step == 1500 {
-                snapshot = try db.snapshot()
-                snapshotModel = model
+            #expect(db.filesPerLevel[0] > 1)
+            func check(_ start: String?, _ end: String?, snapshot: Snapshot?, model: [String: String]) throws {
+                let startBytes = start.map { Array($0.utf8) }
+                let endBytes = end.map { Array($0.utf8) }
+                let expected = model.filter { key, _ in
+                    (start.map { key >= $0 } ?? true) && (end.map { key < $0 } ?? true)
+                }.sorted { $0.key > $1.key }.map { (Array($0.key.utf8), Array($0.value.utf8)) }
+                let iterator = try db.makeReverseIterator(from: startBytes, to: endBytes, snapshot: snapshot)
+                var got: [([UInt8], [UInt8])] = []
+                while let entry = try iterator.next() { got.append(entry) }
+                #expect(got.count == expected.count, "range \(start ?? "-")..<\(end ?? "-")")
+                for (g, e) in zip(got, expected) { #expect(g.0 == e.0 && g.1 == e.1) }
+                let forward = try db.scan(from: startBytes, to: endBytes, snapshot: snapshot)
+                #expect(forward.reversed().map(\.key) == got.map(\.0))
             }
-        }
-        #expect(db.filesPerLevel[0] > 1)
-        func check(_ start: String?, _ end: String?, snapshot: Snapshot?, model: [String: String]) throws {
-            let startBytes = start.map { Array($0.utf8) }
-            let endBytes = end.map { Array($0.utf8) }
-            let expected = model.filter { key, _ in
-                (start.map { key >= $0 } ?? true) && (end.map { key < $0 } ?? true)
-            }.sorted { $0.key > $1.key }.map { (Array($0.key.utf8), Array($0.value.utf8)) }
-            let iterator = try db.makeReverseIterator(from: startBytes, to: endBytes, snapshot: snapshot)
-            var got: [([UInt8], [UInt8])] = []
-            while let entry = try iterator.next() { got.append(entry) }
-            #expect(got.count == expected.count, "range \(start ?? "-")..<\(end ?? "-")")
-            for (g, e) in zip(got, expected) { #expect(g.0 == e.0 && g.1 == e.1) }
-            let forward = try db.scan(from: startBytes, to: endBytes, snapshot: snapshot)
-            #expect(forward.reversed().map(\.key) == got.map(\.0))
-        }
-        for (start, end) in [(nil, nil), ("key1200", "key1400"), ("key1000", nil), (nil, "key1333"), ("key9", nil)] {
-            try check(start, end, snapshot: nil, model: model)
-            try check(start, end, snapshot: snapshot, model: snapshotModel)
+            for (start, end) in [(nil, nil), ("key1200", "key1400"), ("key1000", nil), (nil, "key1333"), ("key9", nil)]
+            {
+                try check(start, end, snapshot: nil, model: model)
+                try check(start, end, snapshot: snapshot, model: snapshotModel)
+            }
         }
     }
 }

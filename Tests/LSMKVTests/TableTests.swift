@@ -272,41 +272,41 @@ struct TableTests {
         }
     }
 
-    @Test func randomCorruptionNeverTraps() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let entries = Array(Self.allEntries.prefix(400))
-        let path = try buildTable(in: dir, entries: entries, options: TableOptions(blockSize: 512))
-        let original = try fs.openReadable(path)
-        let valid = try original.read(at: 0, count: try fs.fileSize(path))
-        original.close()
-        let seed = testSeed()
-        var rng = SeededGenerator(seed: seed)
-        for round in 0..<300 {
-            var bytes = valid
-            for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
-            }
-            let mutated = Path.join(dir.path, "m.ldb")
-            let out = try fs.createWritable(mutated)
-            try out.append(bytes)
-            try out.close()
-            // Unchecked reads exercise the decoders on corrupt bytes.
-            for verify in [true, false] {
-                do {
-                    let table = try open(mutated, options: TableReaderOptions(verifyChecksums: verify))
-                    let it = table.makeIterator()
-                    try it.seekToFirst()
-                    var steps = 0
-                    while it.isValid && steps < 100_000 {
-                        _ = it.value
-                        try it.next()
-                        steps += 1
+    @Test func randomCorruptionNeverTraps() async {
+        await withSeed("TableTests/randomCorruptionNeverTraps") { seed, rng in
+            let dir = TemporaryDirectory()
+            defer { dir.remove() }
+            let entries = Array(Self.allEntries.prefix(400))
+            let path = try buildTable(in: dir, entries: entries, options: TableOptions(blockSize: 512))
+            let original = try fs.openReadable(path)
+            let valid = try original.read(at: 0, count: try fs.fileSize(path))
+            original.close()
+            for round in 0..<300 {
+                var bytes = valid
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+                let mutated = Path.join(dir.path, "m.ldb")
+                let out = try fs.createWritable(mutated)
+                try out.append(bytes)
+                try out.close()
+                // Unchecked reads exercise the decoders on corrupt bytes.
+                for verify in [true, false] {
+                    do {
+                        let table = try open(mutated, options: TableReaderOptions(verifyChecksums: verify))
+                        let it = table.makeIterator()
+                        try it.seekToFirst()
+                        var steps = 0
+                        while it.isValid && steps < 100_000 {
+                            _ = it.value
+                            try it.next()
+                            steps += 1
+                        }
+                        _ = try table.get(entries[Int.random(in: 0..<entries.count, using: &rng)].key)
+                    } catch is LSMKVError {
+                    } catch {
+                        Issue.record("seed \(seed) round \(round): unexpected error \(error)")
                     }
-                    _ = try table.get(entries[Int.random(in: 0..<entries.count, using: &rng)].key)
-                } catch is LSMKVError {
-                } catch {
-                    Issue.record("seed \(seed) round \(round): unexpected error \(error)")
                 }
             }
         }

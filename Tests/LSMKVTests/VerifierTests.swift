@@ -354,10 +354,10 @@ extension VerifierTests {
 
 /// A file system that reads through ``PosixFileSystem`` and records (and refuses) every call that could change
 /// the disk.
-final class WriteRefusingFileSystem: FileSystem {
+final class WriteRefusingFileSystem: ForwardingFileSystem {
     struct Refused: Error {}
 
-    private let inner = PosixFileSystem()
+    let inner: any FileSystem = PosixFileSystem()
     let refused = Mutex<[String]>([])
 
     private func refuse(_ what: String) -> Refused {
@@ -365,14 +365,10 @@ final class WriteRefusingFileSystem: FileSystem {
         return Refused()
     }
 
-    func openReadable(_ path: String) throws -> any ReadableFile { try inner.openReadable(path) }
     func createWritable(_ path: String) throws -> any WritableFile { throw refuse("create \(path)") }
     func openWritable(_ path: String) throws -> any WritableFile { throw refuse("open-writable \(path)") }
-    func fileSize(_ path: String) throws -> Int { try inner.fileSize(path) }
-    func fileExists(_ path: String) -> Bool { inner.fileExists(path) }
     func remove(_ path: String) throws { throw refuse("remove \(path)") }
     func rename(_ source: String, to destination: String) throws { throw refuse("rename \(source)") }
-    func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
     func createDirectory(_ path: String) throws { throw refuse("mkdir \(path)") }
     func syncDirectory(_ path: String) throws { throw refuse("syncdir \(path)") }
     func lockFile(_ path: String) throws -> any FileLock { throw refuse("lock \(path)") }

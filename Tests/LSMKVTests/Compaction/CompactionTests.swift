@@ -253,66 +253,70 @@ struct CompactionTests {
     /// Random puts, deletes, batches, snapshots, manual compactions and reopens against a dictionary, with
     /// compactions running inline so a seed replays exactly (`LSMKV_SEED`).
     @Test(arguments: CompactionStrategy.allCases)
-    func randomizedModelWithCompactionsAndSnapshots(strategy: CompactionStrategy) throws {
-        let seed = testSeed()
-        var random = SeededGenerator(seed: seed)
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        var options = Self.options(strategy, inline: true)
-        options.writeBufferSize = 4 * 1024
-        options.targetFileSize = 4 * 1024
-        options.maxBytesForLevelBase = 16 * 1024
-        var db = try Database(path: dir.path, options: options)
-        var model: [[UInt8]: [UInt8]] = [:]
-        var snapshots: [(Snapshot, [[UInt8]: [UInt8]])] = []
-        var compactions = 0
-        for step in 0..<6000 {
-            let key = Self.key(Int.random(in: 0..<400, using: &random))
-            switch Int.random(in: 0..<100, using: &random) {
-            case 0..<55:
-                let value = [UInt8](repeating: UInt8(step % 251), count: Int.random(in: 0..<120, using: &random))
-                try db.put(key, value)
-                model[key] = value
-            case 55..<85:
-                try db.delete(key)
-                model[key] = nil
-            case 85..<92:
-                var batch = WriteBatch()
-                for _ in 0..<5 {
-                    let k = Self.key(Int.random(in: 0..<400, using: &random))
-                    if Bool.random(using: &random) {
-                        batch.put(k, [UInt8(step % 256)])
-                        model[k] = [UInt8(step % 256)]
-                    } else {
-                        batch.delete(k)
-                        model[k] = nil
+    func randomizedModelWithCompactionsAndSnapshots(strategy: CompactionStrategy) async {
+        await withSeed("CompactionTests/randomizedModelWithCompactionsAndSnapshots") { seed, random in
+            let dir = TemporaryDirectory()
+            defer { dir.remove() }
+            var options = Self.options(strategy, inline: true)
+            options.writeBufferSize = 4 * 1024
+            options.targetFileSize = 4 * 1024
+            options.maxBytesForLevelBase = 16 * 1024
+            var db = try Database(path: dir.path, options: options)
+            var model: [[UInt8]: [UInt8]] = [:]
+            var snapshots: [(Snapshot, [[UInt8]: [UInt8]])] = []
+            var compactions = 0
+            for step in 0..<6000 {
+                let key = Self.key(Int.random(in: 0..<400, using: &random))
+                switch Int.random(in: 0..<100, using: &random) {
+                case 0..<55:
+                    let value = [UInt8](repeating: UInt8(step % 251), count: Int.random(in: 0..<120, using: &random))
+                    try db.put(key, value)
+                    model[key] = value
+                case 55..<85:
+                    try db.delete(key)
+                    model[key] = nil
+                case 85..<92:
+                    var batch = WriteBatch()
+                    for _ in 0..<5 {
+                        let k = Self.key(Int.random(in: 0..<400, using: &random))
+                        if Bool.random(using: &random) {
+                            batch.put(k, [UInt8(step % 256)])
+                            model[k] = [UInt8(step % 256)]
+                        } else {
+                            batch.delete(k)
+                            model[k] = nil
+                        }
                     }
+                    try db.write(batch)
+                case 92..<95:
+                    if snapshots.count < 3 {
+                        snapshots.append((try db.snapshot(), model))
+                    } else {
+                        snapshots.removeFirst()
+                    }
+                case 95..<97:
+                    try db.compact(range: Bool.random(using: &random) ? .all : KeyRange(from: key, through: key))
+                case 97..<98:
+                    snapshots.removeAll()
+                    compactions += db.statistics.compactions + db.statistics.trivialMoves
+                    try db.close()
+                    db = try Database(path: dir.path, options: options)
+                default:
+                    #expect(try db.get(key) == model[key], "seed \(seed) step \(step)")
                 }
-                try db.write(batch)
-            case 92..<95:
-                if snapshots.count < 3 { snapshots.append((try db.snapshot(), model)) } else { snapshots.removeFirst() }
-            case 95..<97:
-                try db.compact(range: Bool.random(using: &random) ? .all : KeyRange(from: key, through: key))
-            case 97..<98:
-                snapshots.removeAll()
-                compactions += db.statistics.compactions + db.statistics.trivialMoves
-                try db.close()
-                db = try Database(path: dir.path, options: options)
-            default:
-                #expect(try db.get(key) == model[key], "seed \(seed) step \(step)")
             }
+            for (snapshot, seen) in snapshots {
+                let scanned = try db.scan(snapshot: snapshot)
+                #expect(scanned.count == seen.count, "seed \(seed)")
+                for (key, value) in scanned { #expect(seen[key] == value, "seed \(seed)") }
+            }
+            let all = try db.scan()
+            #expect(all.count == model.count, "seed \(seed)")
+            for (key, value) in all { #expect(model[key] == value, "seed \(seed)") }
+            compactions += db.statistics.compactions + db.statistics.trivialMoves
+            #expect(compactions > 0)
+            try db.close()
+            #expect(Verifier.verify(path: dir.path).isHealthy)
         }
-        for (snapshot, seen) in snapshots {
-            let scanned = try db.scan(snapshot: snapshot)
-            #expect(scanned.count == seen.count, "seed \(seed)")
-            for (key, value) in scanned { #expect(seen[key] == value, "seed \(seed)") }
-        }
-        let all = try db.scan()
-        #expect(all.count == model.count, "seed \(seed)")
-        for (key, value) in all { #expect(model[key] == value, "seed \(seed)") }
-        compactions += db.statistics.compactions + db.statistics.trivialMoves
-        #expect(compactions > 0)
-        try db.close()
-        #expect(Verifier.verify(path: dir.path).isHealthy)
     }
 }

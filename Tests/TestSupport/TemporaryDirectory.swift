@@ -1,10 +1,8 @@
 import Foundation
 import VFS
 
-/// The seeded generator every randomized test uses (VFS's SplitMix64), so a printed seed replays the test.
-public typealias SeededGenerator = SplitMix64
-
-/// A fresh directory under the system temporary directory, removed by `remove()`.
+/// A fresh directory under the system temporary directory, removed by `remove()`: the one temporary-directory
+/// helper of the test targets.
 public struct TemporaryDirectory: Sendable {
     /// The directory's absolute path.
     public let path: String
@@ -17,12 +15,9 @@ public struct TemporaryDirectory: Sendable {
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
+    /// The absolute path of `name` inside the directory.
+    public func appending(_ name: String) -> String { VFS.Path.join(path, name) }
+
     /// Removes the directory and everything in it.
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// The seed for a randomized test: `LSMKV_SEED` from the environment when set (to replay a failure), else random.
-public func testSeed() -> UInt64 {
-    if let text = ProcessInfo.processInfo.environment["LSMKV_SEED"], let seed = UInt64(text) { return seed }
-    return UInt64.random(in: 0...UInt64.max)
 }
