@@ -52,34 +52,28 @@ struct ByteReader {
 
     /// Reads a varint64 (``Varint/decode64(_:_:_:)``).
     /// - Throws: corruption at the varint's first byte when it is truncated, too long or out of range.
-    mutating func readVarint64() throws -> UInt64 {
-        let start = position
-        let limit = end
-        var p = start
-        let value = bytes.withUnsafeBufferPointer { Varint.decode64($0, &p, limit) }
-        guard let value else { throw varintCorruption(at: start, maxLength: Varint.maxLength64) }
-        position = p
-        return value
-    }
+    mutating func readVarint64() throws -> UInt64 { try readVarint(maxLength: Varint.maxLength64, Varint.decode64) }
 
     /// Reads a varint32 (``Varint/decode32(_:_:_:)``).
     /// - Throws: corruption at the varint's first byte when it is truncated, too long or out of range.
-    mutating func readVarint32() throws -> UInt32 {
+    mutating func readVarint32() throws -> UInt32 { try readVarint(maxLength: Varint.maxLength32, Varint.decode32) }
+
+    // Always inlined, so `decode` is a direct call to one of Varint's decoders.
+    @inline(__always)
+    private mutating func readVarint<T>(
+        maxLength: Int, _ decode: (UnsafeBufferPointer<UInt8>, inout Int, Int) -> T?
+    ) throws -> T {
         let start = position
         let limit = end
         var p = start
-        let value = bytes.withUnsafeBufferPointer { Varint.decode32($0, &p, limit) }
-        guard let value else { throw varintCorruption(at: start, maxLength: Varint.maxLength32) }
+        guard let value = bytes.withUnsafeBufferPointer({ decode($0, &p, limit) }) else {
+            let reason = bytes.withUnsafeBufferPointer {
+                Varint.failure($0, at: start, limit: limit, maxLength: maxLength)
+            }
+            throw corruption(reason, at: start)
+        }
         position = p
         return value
-    }
-
-    private func varintCorruption(at start: Int, maxLength: Int) -> LSMKVError {
-        let limit = end
-        let reason = bytes.withUnsafeBufferPointer {
-            Varint.failure($0, at: start, limit: limit, maxLength: maxLength)
-        }
-        return corruption(reason, at: start)
     }
 
     /// Reads a varint32 and checks that it fits the remaining bytes, as a length.

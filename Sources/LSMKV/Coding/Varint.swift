@@ -20,30 +20,32 @@ enum Varint {
     /// than 5 bytes or above `UInt32.max`; `p` is then unspecified.
     @inline(__always)
     static func decode32(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int) -> UInt32? {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while shift <= 28 && p < limit {
-            let byte = b[p]
-            p += 1
-            if shift == 28 && byte > 0x0f { return nil }
-            result |= UInt32(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
-        return nil
+        decode(b, &p, limit, as: UInt32.self)
     }
 
     /// The varint64 at `p`, which must end before `limit`; advances `p` past it. Nil when it is truncated, longer
     /// than 10 bytes or above `UInt64.max`; `p` is then unspecified.
     @inline(__always)
     static func decode64(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int) -> UInt64? {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while shift <= 63 && p < limit {
+        decode(b, &p, limit, as: UInt64.self)
+    }
+
+    /// The one loop behind ``decode32(_:_:_:)`` and ``decode64(_:_:_:)``; always inlined, so each is specialized
+    /// and its limits are constants.
+    @inline(__always)
+    private static func decode<T: FixedWidthInteger & UnsignedInteger>(
+        _ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int, as _: T.Type
+    ) -> T? {
+        // The last byte's shift (28 or 63) and the largest last byte that keeps the value in T (0x0f or 0x01).
+        let lastShift = (T.bitWidth - 1) / 7 * 7
+        let lastByteMax = UInt8(truncatingIfNeeded: (1 << (T.bitWidth - lastShift)) - 1)
+        var result: T = 0
+        var shift = 0
+        while shift <= lastShift && p < limit {
             let byte = b[p]
             p += 1
-            if shift == 63 && byte > 0x01 { return nil }
-            result |= UInt64(byte & 0x7f) << shift
+            if shift == lastShift && byte > lastByteMax { return nil }
+            result |= T(truncatingIfNeeded: byte & 0x7f) &<< shift
             if byte & 0x80 == 0 { return result }
             shift += 7
         }
