@@ -113,9 +113,8 @@ extension Verifier {
         do throws(BlockReadError) {
             block = try BlockReader.readBlock(
                 handle, from: table.file, fileSize: table.fileSize, verifyChecksum: table.options.verifyChecksums,
-                comparator: .internalKey,
-                what: "data block")
-        } catch  where error.check == .bounds {
+                comparator: .internalKey, what: "data block")
+        } catch let error where error.check == .bounds {
             add(
                 path, table.indexBlock.fileOffset + index.valueRange.lowerBound, .corruption,
                 "index entry \(blockNumber) points outside the file (offset \(handle.offset), size \(handle.size))")
