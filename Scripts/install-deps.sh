@@ -3,6 +3,9 @@
 #   libleveldb-dev  LevelDB 1.23 headers + library (the C oracle links against it)
 #   rocksdb-tools   sst_dump / ldb (independent table reader)
 #   gcc, python3    to build the C oracle and run the data set generator
+#   lld             the linker Scripts/fuzz.sh links the libFuzzer binary with
+#                   (the Swift toolchain ships ld.lld and the libFuzzer runtime;
+#                   this only matters for a toolchain without them)
 # Runs `apt-get update` at most once, and only when something must be installed.
 # Uses sudo only when not already root.
 set -euo pipefail
@@ -22,6 +25,7 @@ main() {
     need_dpkg rocksdb-tools
     need_cmd gcc gcc
     need_cmd python3 python3
+    need_cmd ld.lld lld
 
     if ((${#missing[@]} == 0)); then
         echo "install-deps: all packages present"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run): installs missing Debian
-# packages, runs `swift test`, then the LevelDB / RocksDB oracle checks.
+# packages, runs `swift test`, the LevelDB / RocksDB oracle checks, then a
+# fuzz smoke run (every libFuzzer target for a few seconds).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +11,14 @@ run_swift_tests() {
     # Output is printed as it comes; pipefail-free plain call so a failing
     # `swift test` fails this script through set -e.
     swift test
+}
+
+# Builds the libFuzzer binary (release, ASan; about 1.5 minutes on 2 cores) and
+# runs each decoder target for FUZZ_SMOKE_SECONDS (default 5): a crash fails
+# the script, with the input left in .fuzz-out/TARGET/crashes/.
+run_fuzz_smoke() {
+    echo "=== fuzz smoke (${FUZZ_SMOKE_SECONDS:-5}s per target)"
+    Scripts/fuzz.sh all "${FUZZ_SMOKE_SECONDS:-5}"
 }
 
 main() {
@@ -22,6 +31,8 @@ main() {
     echo
     echo "=== oracle checks"
     Scripts/check-oracles.sh
+    echo
+    run_fuzz_smoke
 }
 
 main "$@"

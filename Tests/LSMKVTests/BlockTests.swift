@@ -187,4 +187,48 @@ struct BlockTests {
             #expect(try block.valueRangeOfFirstEntry(atOrAfter: target) == expected)
         }
     }
+
+    /// A block of one entry whose `shared` length is the over-long varint32 `80 80 80 80 80 00` (six bytes that
+    /// spell 0), then key "a" and value "b", and the restart array `[0]`. Once, the in-place check rejected it and
+    /// the precise decoder accepted it, and the disagreement stopped the process.
+    static let overlongSharedLength: [UInt8] = [
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 1, 1, 0x61, 0x62, 0, 0, 0, 0, 1, 0, 0, 0,
+    ]
+
+    @Test(arguments: [BlockComparator.bytewise, .internalKey])
+    func overlongVarintInARestartEntryIsCorruptionNotATrap(comparator: BlockComparator) throws {
+        let block = try Block(
+            contents: Self.overlongSharedLength, file: "bad.ldb", fileOffset: 1000, comparator: comparator)
+        let expected = LSMKVError.corruption(file: "bad.ldb", offset: 1000, reason: "varint longer than 5 bytes")
+        var cursor = BlockCursor(block)
+        #expect(throws: expected) { try cursor.seek(Array("a".utf8)) }
+        #expect(!cursor.isValid)
+        #expect(throws: expected) { try cursor.seekToFirst() }
+        #expect(!cursor.isValid)
+        #expect(throws: expected) { try cursor.seekToLast() }
+        #expect(throws: expected) { try block.valueRangeOfFirstEntry(atOrAfter: Array("a".utf8)) }
+        let iterator = block.makeIterator()
+        #expect(throws: expected) { try iterator.seek([]) }
+        #expect(throws: expected) { try iterator.seekToFirst() }
+        #expect(throws: expected) { try block.decodeEntry(at: 0, previousKey: []) }
+    }
+
+    @Test func aRejectedEntryAlwaysBecomesACorruptionError() throws {
+        let block = try Block(
+            contents: Self.overlongSharedLength, file: "bad.ldb", fileOffset: 1000, comparator: .bytewise)
+        #expect(block.entryHeader(at: 0, previousKeyCount: 0) == nil)
+        guard case .corruption(let file, let offset, _) = block.entryCorruption(at: 0, previousKeyCount: 0) else {
+            Issue.record("not a corruption error")
+            return
+        }
+        #expect(file == "bad.ldb" && offset == 1000)
+        // An entry sharing more bytes than its predecessor has, at a restart point.
+        let sharing = try Block(
+            contents: [3, 1, 0, 0x61, 0, 0, 0, 0, 1, 0, 0, 0], file: "s.ldb", fileOffset: 0, comparator: .bytewise)
+        var cursor = BlockCursor(sharing)
+        #expect(
+            throws: LSMKVError.corruption(
+                file: "s.ldb", offset: 0, reason: "entry shares 3 bytes with a previous key of 0 bytes")
+        ) { try cursor.seekToFirst() }
+    }
 }

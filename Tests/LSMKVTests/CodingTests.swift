@@ -76,6 +76,89 @@ struct CodingTests {
         #expect(w.bytes == [0xac, 0x02])
     }
 
+    /// `bytes` decoded by ``Varint`` in place: the value (nil when rejected) and how many bytes it took.
+    static func decode32(_ bytes: [UInt8]) -> (value: UInt32?, length: Int) {
+        bytes.withUnsafeBufferPointer { b in
+            var p = 0
+            let value = Varint.decode32(b, &p, b.count)
+            return (value, p)
+        }
+    }
+
+    static func decode64(_ bytes: [UInt8]) -> (value: UInt64?, length: Int) {
+        bytes.withUnsafeBufferPointer { b in
+            var p = 0
+            let value = Varint.decode64(b, &p, b.count)
+            return (value, p)
+        }
+    }
+
+    @Test func varint32AcceptsFiveBytesUpToUInt32MaxOnly() throws {
+        // The largest 5-byte varint32: the 5th byte may carry bits 28...31 only.
+        #expect(Self.decode32([0xff, 0xff, 0xff, 0xff, 0x0f]) == (UInt32.max, 5))
+        #expect(Self.decode32([0x80, 0x80, 0x80, 0x80, 0x01]) == (1 << 28, 5))
+        // High bits in the 5th byte: above UInt32.max.
+        #expect(Self.decode32([0xff, 0xff, 0xff, 0xff, 0x1f]).value == nil)
+        #expect(Self.decode32([0x80, 0x80, 0x80, 0x80, 0x10]).value == nil)
+        // Six bytes, even when the value they spell is 0 (the block entry that used to trap).
+        #expect(Self.decode32([0x80, 0x80, 0x80, 0x80, 0x80, 0x00]).value == nil)
+        #expect(Self.decode32([0x80, 0x80, 0x80, 0x80, 0x8f, 0x00]).value == nil)
+        // Truncated at every length.
+        for length in 0..<5 {
+            #expect(Self.decode32([UInt8](repeating: 0x80, count: length)).value == nil)
+        }
+        // The limit, not the buffer's end, is where a varint must stop.
+        [UInt8]([0x81, 0x01]).withUnsafeBufferPointer { b in
+            var p = 0
+            #expect(Varint.decode32(b, &p, 1) == nil)
+        }
+
+        var reader = ByteReader([0xff, 0xff, 0xff, 0xff, 0x1f], file: "m", baseOffset: 40)
+        #expect(throws: LSMKVError.corruption(file: "m", offset: 40, reason: "varint32 out of range")) {
+            try reader.readVarint32()
+        }
+        var long = ByteReader([7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], file: "b", baseOffset: 10)
+        #expect(try long.readByte() == 7)
+        #expect(throws: LSMKVError.corruption(file: "b", offset: 11, reason: "varint longer than 5 bytes")) {
+            try long.readVarint32()
+        }
+        var truncated = ByteReader([0xff, 0xff], file: "t")
+        #expect(throws: LSMKVError.corruption(file: "t", offset: 0, reason: "truncated varint")) {
+            try truncated.readVarint32()
+        }
+    }
+
+    @Test func varint64AcceptsTenBytesUpToUInt64MaxOnly() throws {
+        let max = [UInt8](repeating: 0xff, count: 9) + [0x01]
+        #expect(Self.decode64(max) == (UInt64.max, 10))
+        #expect(Self.decode64([UInt8](repeating: 0x80, count: 9) + [0x01]) == (1 << 63, 10))
+        // A 10th byte above 1 sets bits past 63.
+        #expect(Self.decode64([UInt8](repeating: 0xff, count: 9) + [0x02]).value == nil)
+        #expect(Self.decode64([UInt8](repeating: 0x80, count: 9) + [0x7f]).value == nil)
+        // Eleven bytes.
+        #expect(Self.decode64([UInt8](repeating: 0x80, count: 10) + [0x00]).value == nil)
+        #expect(Self.decode64([UInt8](repeating: 0xff, count: 10) + [0x01]).value == nil)
+        for length in 0..<10 {
+            #expect(Self.decode64([UInt8](repeating: 0xff, count: length)).value == nil)
+        }
+        // A varint64 longer than 5 bytes is no varint32.
+        #expect(Self.decode32([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]).value == nil)
+        #expect(Self.decode64([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]) == (1 << 35, 6))
+
+        var eleven = ByteReader([UInt8](repeating: 0x80, count: 10) + [0x00], file: "m", baseOffset: 5)
+        #expect(throws: LSMKVError.corruption(file: "m", offset: 5, reason: "varint longer than 10 bytes")) {
+            try eleven.readVarint64()
+        }
+        var high = ByteReader([UInt8](repeating: 0xff, count: 9) + [0x02], file: "m")
+        #expect(throws: LSMKVError.corruption(file: "m", offset: 0, reason: "varint64 out of range")) {
+            try high.readVarint64()
+        }
+        var reader = ByteReader(max + [0x2a], file: "m")
+        #expect(try reader.readVarint64() == UInt64.max)
+        #expect(try reader.readVarint64() == 42)
+        #expect(reader.isAtEnd)
+    }
+
     @Test func fixedIntegersAreLittleEndian() throws {
         var writer = ByteWriter()
         writer.appendFixed32(0x0403_0201)

@@ -1,7 +1,8 @@
 /// Decodes LevelDB's integers and length-prefixed strings from bytes read off disk.
 ///
 /// Every read checks bounds and throws ``LSMKVError/corruption(file:offset:reason:)`` naming the file and the
-/// absolute offset (`baseOffset` + position) of the bad byte: bad input never traps.
+/// absolute offset (`baseOffset` + position) of the bad byte: bad input never traps. Varints are decoded by
+/// ``Varint``, the one varint decoder; this type adds the error that names the file and offset.
 struct ByteReader {
     let bytes: [UInt8]
     /// Absolute position of the next byte to read within `bytes`.
@@ -17,7 +18,8 @@ struct ByteReader {
         self.bytes = bytes
         self.file = file
         self.baseOffset = baseOffset
-        let range = range ?? 0..<bytes.count
+        // Clamped to the array, so the in-place varint decoders can never index outside it.
+        let range = (range ?? 0..<bytes.count).clamped(to: 0..<bytes.count)
         self.position = range.lowerBound
         self.end = range.upperBound
     }
@@ -48,26 +50,30 @@ struct ByteReader {
         return decodeFixed64(bytes, at: position)
     }
 
-    mutating func readVarint64() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        let start = position
-        while shift <= 63 {
-            guard position < end else { throw corruption("truncated varint", at: start) }
-            let byte = bytes[position]
-            position += 1
-            result |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
-        throw corruption("varint longer than 10 bytes", at: start)
-    }
+    /// Reads a varint64 (``Varint/decode64(_:_:_:)``).
+    /// - Throws: corruption at the varint's first byte when it is truncated, too long or out of range.
+    mutating func readVarint64() throws -> UInt64 { try readVarint(maxLength: Varint.maxLength64, Varint.decode64) }
 
-    mutating func readVarint32() throws -> UInt32 {
+    /// Reads a varint32 (``Varint/decode32(_:_:_:)``).
+    /// - Throws: corruption at the varint's first byte when it is truncated, too long or out of range.
+    mutating func readVarint32() throws -> UInt32 { try readVarint(maxLength: Varint.maxLength32, Varint.decode32) }
+
+    // Always inlined, so `decode` is a direct call to one of Varint's decoders.
+    @inline(__always)
+    private mutating func readVarint<T>(
+        maxLength: Int, _ decode: (UnsafeBufferPointer<UInt8>, inout Int, Int) -> T?
+    ) throws -> T {
         let start = position
-        let value = try readVarint64()
-        guard value <= UInt64(UInt32.max) else { throw corruption("varint32 out of range", at: start) }
-        return UInt32(value)
+        let limit = end
+        var p = start
+        guard let value = bytes.withUnsafeBufferPointer({ decode($0, &p, limit) }) else {
+            let reason = bytes.withUnsafeBufferPointer {
+                Varint.failure($0, at: start, limit: limit, maxLength: maxLength)
+            }
+            throw corruption(reason, at: start)
+        }
+        position = p
+        return value
     }
 
     /// Reads a varint32 and checks that it fits the remaining bytes, as a length.

@@ -88,7 +88,7 @@ extension Database {
         for number in logs {
             let logPath = FileNames.log(path, number)
             report.logsReplayed.append(logPath)
-            let bytes = try versions.readWholeFile(logPath)
+            let bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(logPath) }
             let log = LogReader.read(bytes, file: logPath)
             for record in log.records {
                 var (batch, operations) = try WriteBatch.decode(record.payload, file: logPath, offset: record.offset)

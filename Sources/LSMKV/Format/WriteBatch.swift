@@ -155,14 +155,14 @@ public struct WriteBatch: Sendable, Equatable {
             while p < b.count {
                 let tag = b[p]
                 p += 1
-                guard let type = ValueType(rawValue: tag), let keyLength = Block.varint32(b, &p, b.count),
+                guard let type = ValueType(rawValue: tag), let keyLength = Varint.decodeLength(b, &p, b.count),
                     keyLength <= b.count - p
                 else { return false }
                 let key = UnsafeBufferPointer(rebasing: b[p..<p + keyLength])
                 p += keyLength
                 var value = UnsafeBufferPointer(rebasing: b[p..<p])
                 if type == .value {
-                    guard let valueLength = Block.varint32(b, &p, b.count), valueLength <= b.count - p else {
+                    guard let valueLength = Varint.decodeLength(b, &p, b.count), valueLength <= b.count - p else {
                         return false
                     }
                     value = UnsafeBufferPointer(rebasing: b[p..<p + valueLength])
@@ -173,8 +173,12 @@ public struct WriteBatch: Sendable, Equatable {
             }
             return seen == count
         }
-        // The slow decoder finds the same fault and describes it.
-        if !complete { _ = try operations() }
+        // The slow decoder finds the same fault and describes it; should the two ever disagree, the batch is still
+        // reported as malformed rather than taken as applied in full.
+        guard complete else {
+            _ = try operations()
+            throw LSMKVError.corruption(file: "write batch", offset: 0, reason: "malformed write batch")
+        }
     }
 
     /// Decodes a batch read from a log record.

@@ -100,7 +100,11 @@ extension LogReader {
                         pendingStart = nil
                     }
                 case .zero:
-                    preconditionFailure("zero fragments are skipped")
+                    // ``LogReader/step(_:at:)`` reports a type-0 fragment as damage; should it ever pass one, it is.
+                    dropPending(upTo: start, "record with a damaged fragment")
+                    skip(start, next, "unknown fragment type 0")
+                    position = next
+                    continue
                 }
                 position = next
             }

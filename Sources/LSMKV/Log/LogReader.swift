@@ -101,7 +101,8 @@ struct LogReader {
                         validLength = next
                     }
                 case .zero:
-                    preconditionFailure("zero fragments are skipped")
+                    // ``step(_:at:)`` reports a type-0 fragment as damage; should it ever pass one, it still is.
+                    return damage(start, "unknown fragment type 0", scanFrom: next)
                 }
                 position = next
             }

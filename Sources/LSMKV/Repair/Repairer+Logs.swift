@@ -10,7 +10,7 @@ extension Repairer {
         let logPath = path(name)
         let bytes: [UInt8]
         do {
-            bytes = try VersionSet(directory: directory, fileSystem: fileSystem, hook: nil).readWholeFile(logPath)
+            bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(logPath) }
         } catch {
             report.losses.append(
                 .init(file: name, offset: nil, bytes: nil, entries: nil, reason: "cannot read: \(error)"))

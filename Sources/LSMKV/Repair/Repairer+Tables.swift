@@ -128,16 +128,18 @@ extension Repairer {
         }
         let blockBytes = Int(clamping: handle.size) &+ blockTrailerSize
         let offset = Int(clamping: handle.offset)
-        if offset <= table.fileSize && blockBytes <= table.fileSize - offset {
-            resumeAt = max(resumeAt, offset + blockBytes)
-        }
         let block: Block
-        do {
-            block = try table.readDataBlock(handle)
+        do throws(BlockReadError) {
+            block = try BlockReader.readBlock(
+                handle, from: table.file, fileSize: table.fileSize, verifyChecksum: true, comparator: .internalKey,
+                what: "data block")
         } catch {
-            scan.lose(name, offset, bytes: blockBytes, entries: nil, "data block: \(Self.reason(error))")
+            // A block inside the file, even a damaged one, is where the search without the index may resume.
+            if error.check != .bounds { resumeAt = max(resumeAt, offset + blockBytes) }
+            scan.lose(name, offset, bytes: blockBytes, entries: nil, "data block: \(Self.reason(error.error))")
             return
         }
+        resumeAt = max(resumeAt, offset + blockBytes)
         let iterator = block.makeIterator()
         var rejected = 0
         do {

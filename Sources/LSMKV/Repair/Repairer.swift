@@ -121,8 +121,7 @@ struct Repairer {
         }
         let currentPath = FileNames.current(directory)
         if fileSystem.fileExists(currentPath) {
-            let versions = VersionSet(directory: directory, fileSystem: fileSystem, hook: nil)
-            let bytes = try versions.readWholeFile(currentPath)
+            let bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(currentPath) }
             try copyToLost("CURRENT", bytes: bytes, reason: "replaced by a CURRENT naming the repaired MANIFEST")
         }
         let versions = VersionSet(directory: directory, fileSystem: fileSystem, hook: options.crashPointHook)

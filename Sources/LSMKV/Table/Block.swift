@@ -83,26 +83,52 @@ struct Block: Sendable {
     }
 
     /// Decodes the entry at `offset` whose predecessor's key is `previousKey`, checking every length.
+    /// - Throws: corruption naming the entry's offset and what is wrong with it.
     func decodeEntry(at offset: Int, previousKey: [UInt8]) throws -> Entry {
+        let header = try checkedEntryHeader(at: offset, previousKeyCount: previousKey.count)
+        var key = [UInt8]()
+        key.reserveCapacity(header.shared + header.nonShared)
+        key.append(contentsOf: previousKey[0..<header.shared])
+        key.append(contentsOf: contents[header.keyStart..<header.keyStart + header.nonShared])
+        let valueRange = header.valueRange
+        return Entry(key: key, valueRange: valueRange, next: valueRange.upperBound)
+    }
+
+    /// The lengths of the entry at `offset`, decoded with ``ByteReader`` so that a malformed entry throws the
+    /// precise corruption error. The slow twin of ``entryHeader(at:previousKeyCount:)``, with the same checks.
+    private func checkedEntryHeader(at offset: Int, previousKeyCount: Int) throws -> BlockEntryHeader {
         var reader = ByteReader(contents, file: file, baseOffset: fileOffset, range: offset..<restartsOffset)
         let shared = Int(try reader.readVarint32())
         let nonShared = Int(try reader.readVarint32())
         let valueLength = Int(try reader.readVarint32())
-        guard shared <= previousKey.count else {
+        guard shared <= previousKeyCount else {
             throw reader.corruption(
-                "entry shares \(shared) bytes with a previous key of \(previousKey.count) bytes", at: offset)
+                "entry shares \(shared) bytes with a previous key of \(previousKeyCount) bytes", at: offset)
         }
         guard nonShared <= reader.remaining, valueLength <= reader.remaining - nonShared else {
             throw reader.corruption(
                 "entry lengths (key \(nonShared), value \(valueLength)) run past the entries' end", at: offset)
         }
-        let keyStart = reader.position
-        var key = [UInt8]()
-        key.reserveCapacity(shared + nonShared)
-        key.append(contentsOf: previousKey[0..<shared])
-        key.append(contentsOf: contents[keyStart..<keyStart + nonShared])
-        let valueStart = keyStart + nonShared
-        return Entry(key: key, valueRange: valueStart..<valueStart + valueLength, next: valueStart + valueLength)
+        return BlockEntryHeader(
+            shared: shared, keyStart: reader.position, nonShared: nonShared, valueLength: valueLength)
+    }
+
+    /// The corruption error for the entry at `offset`, which ``entryHeader(at:previousKeyCount:)`` rejected: the
+    /// one place a rejected entry becomes an error. Re-decodes it with ``ByteReader`` for the precise reason; if
+    /// that finds nothing wrong (the two checks disagree, which is a bug but must not stop the process), a generic
+    /// "malformed entry" corruption at the entry.
+    @inline(never)
+    func entryCorruption(at offset: Int, previousKeyCount: Int) -> LSMKVError {
+        do {
+            _ = try checkedEntryHeader(at: offset, previousKeyCount: previousKeyCount)
+        } catch let error as LSMKVError {
+            return error
+        } catch {
+            // checkedEntryHeader throws only LSMKVError; anything else still describes a bad entry.
+        }
+        return .corruption(
+            file: file, offset: fileOffset + offset,
+            reason: "malformed entry (previous key of \(previousKeyCount) bytes, entries end at \(restartsOffset))")
     }
 }
 
@@ -123,8 +149,8 @@ struct BlockEntryHeader {
 
 extension Block {
     /// Decodes the lengths of the entry at `offset`, checking them against the block and a previous key of
-    /// `previousKeyCount` bytes. Nil when anything is malformed: the caller then calls
-    /// ``decodeEntry(at:previousKey:)``, which throws the precise corruption error.
+    /// `previousKeyCount` bytes. Nil when anything is malformed: the caller then throws
+    /// ``entryCorruption(at:previousKeyCount:)``, the precise corruption error.
     @inline(__always)
     func entryHeader(at offset: Int, previousKeyCount: Int) -> BlockEntryHeader? {
         let limit = restartsOffset
@@ -140,38 +166,21 @@ extension Block {
                 else { return nil }
                 return header
             }
-            guard let shared = Block.varint32(b, &p, limit), let nonShared = Block.varint32(b, &p, limit),
-                let valueLength = Block.varint32(b, &p, limit), shared <= previousKeyCount, nonShared <= limit - p,
-                valueLength <= limit - p - nonShared
+            guard let shared = Varint.decodeLength(b, &p, limit), let nonShared = Varint.decodeLength(b, &p, limit),
+                let valueLength = Varint.decodeLength(b, &p, limit), shared <= previousKeyCount,
+                nonShared <= limit - p, valueLength <= limit - p - nonShared
             else { return nil }
             return BlockEntryHeader(shared: shared, keyStart: p, nonShared: nonShared, valueLength: valueLength)
         }
-    }
-
-    /// A varint32 at `p` before `limit`, advancing `p`; nil when truncated, too long or out of range.
-    @inline(__always)
-    static func varint32(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int) -> Int? {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        while shift <= 28 && p < limit {
-            let byte = b[p]
-            p += 1
-            if shift == 28 && byte > 0x0f { return nil }
-            result |= UInt32(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return Int(result) }
-            shift += 7
-        }
-        return nil
     }
 
     /// The lengths of the restart entry at `offset`, which must share nothing with its predecessor.
     /// - Throws: corruption when the entry is malformed.
     @inline(__always)
     func restartEntryHeader(at offset: Int) throws -> BlockEntryHeader {
+        // An empty previous key makes a nonzero shared count at a restart point a corruption.
         guard let header = entryHeader(at: offset, previousKeyCount: 0) else {
-            // An empty previous key makes a nonzero shared count at a restart point a corruption.
-            _ = try decodeEntry(at: offset, previousKey: [])
-            preconditionFailure("decodeEntry accepted an entry entryHeader rejected")
+            throw entryCorruption(at: offset, previousKeyCount: 0)
         }
         return header
     }
@@ -339,13 +348,9 @@ struct BlockCursor {
         let previousKeyCount = atRestart ? 0 : key.count
         atRestart = false
         guard let header = block.entryHeader(at: current, previousKeyCount: previousKeyCount) else {
-            do {
-                let entry = try block.decodeEntry(at: current, previousKey: Array(key[..<previousKeyCount]))
-                preconditionFailure("decodeEntry accepted the entry at \(current) that entryHeader rejected: \(entry)")
-            } catch {
-                invalidate()
-                throw error
-            }
+            let error = block.entryCorruption(at: current, previousKeyCount: previousKeyCount)
+            invalidate()
+            throw error
         }
         // Resize only when the length changes (rarely, for keys of one length), then copy the unshared bytes in.
         let length = header.shared + header.nonShared

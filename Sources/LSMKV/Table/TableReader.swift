@@ -60,18 +60,19 @@ final class TableReader: Sendable {
         let footerBytes = try LSMKVError.wrappingIO { try file.read(at: footerOffset, count: Footer.encodedLength) }
         let footer = try Footer.decode(footerBytes, file: path, offset: footerOffset)
 
-        let index = try readBlock(
-            file: file, fileSize: fileSize, options: options, handle: footer.indexHandle, what: "index block")
-        let indexBlock = try Block(
-            contents: index, file: path, fileOffset: Int(footer.indexHandle.offset), comparator: .internalKey)
+        let indexBlock = try read { () throws(BlockReadError) in
+            try BlockReader.readBlock(
+                footer.indexHandle, from: file, fileSize: fileSize, verifyChecksum: options.verifyChecksums,
+                comparator: .internalKey, what: "index block")
+        }
 
         var filter: FilterBlockReader?
         if options.useFilter {
-            let meta = try readBlock(
-                file: file, fileSize: fileSize, options: options, handle: footer.metaindexHandle,
-                what: "metaindex block")
-            let metaBlock = try Block(
-                contents: meta, file: path, fileOffset: Int(footer.metaindexHandle.offset), comparator: .bytewise)
+            let metaBlock = try read { () throws(BlockReadError) in
+                try BlockReader.readBlock(
+                    footer.metaindexHandle, from: file, fileSize: fileSize, verifyChecksum: options.verifyChecksums,
+                    comparator: .bytewise, what: "metaindex block")
+            }
             let iterator = metaBlock.makeIterator()
             let filterKey = Array(("filter." + BloomFilter.name).utf8)
             try iterator.seek(filterKey)
@@ -79,8 +80,11 @@ final class TableReader: Sendable {
                 var reader = ByteReader(
                     metaBlock.contents, file: path, baseOffset: metaBlock.fileOffset, range: iterator.valueRange)
                 let handle = try BlockHandle.decode(from: &reader)
-                let contents = try readBlock(
-                    file: file, fileSize: fileSize, options: options, handle: handle, what: "filter block")
+                let contents = try read { () throws(BlockReadError) in
+                    try BlockReader.readContents(
+                        handle, from: file, fileSize: fileSize, verifyChecksum: options.verifyChecksums,
+                        what: "filter block")
+                }
                 filter = FilterBlockReader(contents: contents, file: path, fileOffset: Int(handle.offset))
             }
         }
@@ -89,49 +93,14 @@ final class TableReader: Sendable {
             cache: cache)
     }
 
-    /// Reads one block's contents, checking its handle against the file, its CRC (when enabled) and its type.
-    static func readBlock(
-        file: any ReadableFile, fileSize: Int, options: TableReaderOptions, handle: BlockHandle, what: String
-    ) throws -> [UInt8] {
-        let path = file.path
-        // Every block lies before the footer; checking in UInt64 first keeps huge on-disk values from overflowing.
-        let limit = UInt64(fileSize - Footer.encodedLength)
-        guard handle.offset <= limit, handle.size <= limit - handle.offset,
-            limit - handle.offset - handle.size >= UInt64(blockTrailerSize)
-        else {
-            throw LSMKVError.corruption(
-                file: path, offset: Int(min(handle.offset, limit)),
-                reason: "\(what) handle (offset \(handle.offset), size \(handle.size)) runs past the end of the data")
+    /// Runs a ``BlockReader`` call, rethrowing its failure as the ``LSMKVError`` it carries.
+    @inline(__always)
+    private static func read<T>(_ body: () throws(BlockReadError) -> T) throws(LSMKVError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw error.error
         }
-        let offset = Int(handle.offset)
-        let size = Int(handle.size)
-        var bytes = try LSMKVError.wrappingIO { try file.read(at: offset, count: size + blockTrailerSize) }
-        guard bytes.count == size + blockTrailerSize else {
-            throw LSMKVError.corruption(
-                file: path, offset: offset,
-                reason: "truncated \(what) read: got \(bytes.count) of \(size + blockTrailerSize) bytes")
-        }
-        if options.verifyChecksums {
-            let stored = CRC32C.unmask(decodeFixed32(bytes, at: size + 1))
-            let actual = CRC32C.checksum(bytes, range: 0..<(size + 1))
-            guard stored == actual else {
-                throw LSMKVError.corruption(
-                    file: path, offset: offset, reason: "\(what) checksum mismatch (block of \(size) bytes)")
-            }
-        }
-        let type = bytes[size]
-        switch BlockCompression(rawValue: type) {
-        case .none?:
-            break
-        case .snappy?:
-            throw LSMKVError.notSupported(file: path, reason: "Snappy-compressed \(what) at offset \(offset)")
-        case .zstd?:
-            throw LSMKVError.notSupported(file: path, reason: "zstd-compressed \(what) at offset \(offset)")
-        case nil:
-            throw LSMKVError.corruption(file: path, offset: offset + size, reason: "\(what) has bad type \(type)")
-        }
-        bytes.removeLast(blockTrailerSize)
-        return bytes
     }
 
     /// Decodes the data block handle at the index iterator's position.
@@ -141,29 +110,15 @@ final class TableReader: Sendable {
     func dataHandle(valueRange: Range<Int>) throws -> BlockHandle {
         let fast = indexBlock.contents.withUnsafeBufferPointer { b -> BlockHandle? in
             var p = valueRange.lowerBound
-            guard let offset = Self.varint64(b, &p, valueRange.upperBound),
-                let size = Self.varint64(b, &p, valueRange.upperBound)
+            guard let offset = Varint.decode64(b, &p, valueRange.upperBound),
+                let size = Varint.decode64(b, &p, valueRange.upperBound)
             else { return nil }
             return BlockHandle(offset: offset, size: size)
         }
         if let fast { return fast }
+        // The slow decoder fails on the same bytes and says why.
         var reader = ByteReader(indexBlock.contents, file: path, baseOffset: indexBlock.fileOffset, range: valueRange)
         return try BlockHandle.decode(from: &reader)
-    }
-
-    /// A varint64 at `p` before `limit`, advancing `p`; nil when truncated or longer than 10 bytes.
-    @inline(__always)
-    private static func varint64(_ b: UnsafeBufferPointer<UInt8>, _ p: inout Int, _ limit: Int) -> UInt64? {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while shift <= 63 && p < limit {
-            let byte = b[p]
-            p += 1
-            result |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
-        return nil
     }
 
     /// The parsed data block at `handle`: from the block cache when it holds it, else read, verified, parsed and
@@ -180,9 +135,11 @@ final class TableReader: Sendable {
     /// Reads, verifies and parses the data block at `handle` from the file.
     private func loadDataBlock(_ handle: BlockHandle) throws -> Block {
         dataBlocksRead.add(1, ordering: .relaxed)
-        let contents = try Self.readBlock(
-            file: file, fileSize: fileSize, options: options, handle: handle, what: "data block")
-        return try Block(contents: contents, file: path, fileOffset: Int(handle.offset), comparator: .internalKey)
+        return try Self.read { () throws(BlockReadError) in
+            try BlockReader.readBlock(
+                handle, from: file, fileSize: fileSize, verifyChecksum: options.verifyChecksums,
+                comparator: .internalKey, what: "data block")
+        }
     }
 
     /// The first entry `>= lookupKey` (an internal key) in the one data block that could hold it, or nil.

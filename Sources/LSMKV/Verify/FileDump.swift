@@ -24,11 +24,7 @@ public enum FileDump {
         throws -> String
     {
         let name = Verifier.displayName(path)
-        let bytes = try LSMKVError.wrappingIO {
-            let file = try fileSystem.openReadable(path)
-            defer { file.close() }
-            return try file.read(at: 0, count: try file.size())
-        }
+        let bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(path) }
         var out = ""
         do {
             switch FileNames.parse(name) {

@@ -15,7 +15,7 @@ extension Verifier {
         }
         for number in logs.sorted() where Self.isLiveLog(number, manifest) {
             let path = FileNames.log(directory, number)
-            guard let bytes = readWholeFile(path) else { continue }
+            guard let bytes = readWholeFileOrReport(path) else { continue }
             let log = LogReader.read(bytes, file: path)
             switch log.ending {
             case .clean: break

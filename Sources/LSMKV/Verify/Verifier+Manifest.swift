@@ -11,58 +11,53 @@ struct VerifiedManifest {
 }
 
 extension Verifier {
-    /// Decodes the MANIFEST record by record. Mid-file damage is corruption; a torn tail is a note.
-    /// Returns the final state, or nil when it cannot be trusted.
+    /// Replays the MANIFEST record by record (``ManifestReplay`` in tolerant mode). Mid-file damage is corruption;
+    /// a torn tail is a note. Returns the final state, or nil when it cannot be trusted.
     mutating func checkManifest(_ name: String) -> VerifiedManifest? {
         let path = Path.join(directory, name)
-        guard case .manifest(let number)? = FileNames.parse(name), let bytes = readWholeFile(path) else { return nil }
-        let log = LogReader.read(bytes, file: path)
-        switch log.ending {
-        case .clean: break
-        case .tornTail(let offset, let reason):
-            add(name, offset, .note, "torn tail (\(reason)); \(bytes.count - offset) bytes ignored, as recovery does")
-        case .midLogDamage(let offset, let reason, let after):
-            add(name, offset, .corruption, "\(reason), followed by \(after) readable records")
+        guard case .manifest(let number)? = FileNames.parse(name), let bytes = readWholeFileOrReport(path) else {
+            return nil
         }
-        var version = Version()
-        var logNumber: UInt64?
-        var previousLogNumber: UInt64 = 0
-        var nextFile: UInt64?
-        var lastSequence: SequenceNumber?
-        for record in log.records {
-            report.manifestRecordsChecked += 1
-            do {
-                let edit = try VersionEdit.decode(record.payload, file: path, offset: record.offset)
-                if let comparator = edit.comparatorName, comparator != VersionSet.comparatorName {
-                    add(name, record.offset, .corruption, "comparator \(comparator) is not supported")
+        // Tolerant mode never throws.
+        guard let replay = try? ManifestReplay.replay(bytes, file: path, mode: .tolerant) else { return nil }
+        report.manifestRecordsChecked += replay.recordsExamined
+        var midLogDamage = false
+        for problem in replay.problems {
+            switch problem {
+            case .tornTail(let offset, let reason, let ignored):
+                add(name, offset, .note, "torn tail (\(reason)); \(ignored) bytes ignored, as recovery does")
+            case .midLogDamage(let offset, let reason, let after):
+                midLogDamage = true
+                add(name, offset, .corruption, "\(reason), followed by \(after) readable records")
+            case .unsupportedComparator(let offset, let comparator):
+                add(name, offset, .corruption, "comparator \(comparator) is not supported")
+            case .undecodableEdit(let offset, let error):
+                add(error, file: path, context: "version edit at \(offset)")
+                return nil
+            case .inapplicableEdit(let offset, let error):
+                if case .corruption(_, _, let reason) = error {
+                    add(name, offset, .corruption, reason)
+                } else {
+                    add(error, file: path, context: "version edit at \(offset)")
                 }
-                do {
-                    version = try version.applying(edit, manifest: path)
-                } catch LSMKVError.corruption(_, _, let reason) {
-                    add(name, record.offset, .corruption, reason)
-                    return nil
+                return nil
+            case .missingField(let offset, _):
+                // After mid-file damage (reported above) the missing fields are a consequence, not a second problem.
+                if !midLogDamage {
+                    add(name, offset, .corruption, "MANIFEST lacks its next file number, log number or last sequence")
                 }
-                if let n = edit.logNumber { logNumber = n }
-                if let n = edit.previousLogNumber { previousLogNumber = n }
-                if let n = edit.nextFileNumber { nextFile = n }
-                if let n = edit.lastSequence { lastSequence = n }
-            } catch {
-                add(error, file: path, context: "version edit at \(record.offset)")
                 return nil
             }
         }
-        guard let nextFile, let logNumber, let lastSequence else {
-            // After mid-file damage (reported above) the missing fields are a consequence, not a second problem.
-            if case .midLogDamage = log.ending { return nil }
-            add(name, log.validLength, .corruption, "MANIFEST lacks its next file number, log number or last sequence")
-            return nil
-        }
-        for file in version.allFiles where file.number >= nextFile {
+        guard let nextFile = replay.nextFileNumber, let logNumber = replay.logNumber,
+            let lastSequence = replay.lastSequence
+        else { return nil }
+        for file in replay.version.allFiles where file.number >= nextFile {
             add(name, nil, .corruption, "table \(file.number) is not below the next file number \(nextFile)")
         }
         return VerifiedManifest(
-            name: name, number: number, version: version, logNumber: logNumber,
-            previousLogNumber: previousLogNumber, lastSequence: lastSequence)
+            name: name, number: number, version: replay.version, logNumber: logNumber,
+            previousLogNumber: replay.previousLogNumber ?? 0, lastSequence: lastSequence)
     }
 
     /// Files of each level >= 1 must have disjoint, ordered key ranges.

@@ -109,20 +109,18 @@ extension Verifier {
             add(error, file: path, context: "index entry \(blockNumber)")
             return
         }
-        let dataEnd = UInt64(table.fileSize - Footer.encodedLength)
-        guard handle.offset <= dataEnd, handle.size <= dataEnd - handle.offset,
-            dataEnd - handle.offset - handle.size >= UInt64(blockTrailerSize)
-        else {
+        let block: Block
+        do throws(BlockReadError) {
+            block = try BlockReader.readBlock(
+                handle, from: table.file, fileSize: table.fileSize, verifyChecksum: table.options.verifyChecksums,
+                comparator: .internalKey, what: "data block")
+        } catch let error where error.check == .bounds {
             add(
                 path, table.indexBlock.fileOffset + index.valueRange.lowerBound, .corruption,
                 "index entry \(blockNumber) points outside the file (offset \(handle.offset), size \(handle.size))")
             return
-        }
-        let block: Block
-        do {
-            block = try table.readDataBlock(handle)
         } catch {
-            add(error, file: path, context: "data block \(blockNumber) at \(handle.offset)")
+            add(error.error, file: path, context: "data block \(blockNumber) at \(handle.offset)")
             // Keys after a damaged block are compared with the last key read, which is still a valid bound.
             return
         }

@@ -53,7 +53,7 @@ public struct Verifier {
             add("CURRENT", nil, .corruption, "CURRENT is missing")
             return nil
         }
-        guard let bytes = readWholeFile(path) else { return nil }
+        guard let bytes = readWholeFileOrReport(path) else { return nil }
         guard bytes.last == UInt8(ascii: "\n") else {
             add("CURRENT", bytes.count, .corruption, "CURRENT does not end with a newline")
             return nil
@@ -97,12 +97,11 @@ public struct Verifier {
         return String(path[path.index(after: slash)...])
     }
 
-    /// The whole contents of `path`, or nil (with a problem recorded) when it cannot be read.
-    mutating func readWholeFile(_ path: String) -> [UInt8]? {
+    /// The whole contents of `path` (``FileSystem/readWholeFile(_:)``), or nil with a problem recorded when it
+    /// cannot be read.
+    mutating func readWholeFileOrReport(_ path: String) -> [UInt8]? {
         do {
-            let file = try fileSystem.openReadable(path)
-            defer { file.close() }
-            return try file.read(at: 0, count: try file.size())
+            return try fileSystem.readWholeFile(path)
         } catch {
             add(path, nil, .corruption, "cannot read: \(error)")
             return nil

@@ -111,44 +111,19 @@ final class VersionSet: Sendable {
             throw LSMKVError.corruption(
                 file: currentPath, offset: 0, reason: "CURRENT names \(manifestName), which does not exist")
         }
-        let bytes = try readWholeFile(manifestPath)
-        let log = LogReader.read(bytes, file: manifestPath)
-        if case .midLogDamage(let offset, let reason, let after) = log.ending {
+        let bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(manifestPath) }
+        let replay = try ManifestReplay.replay(bytes, file: manifestPath, mode: .strict)
+        // A strict replay has thrown already when one of the three is missing.
+        guard let nextFile = replay.nextFileNumber, let logNumber = replay.logNumber,
+            let lastSequence = replay.lastSequence
+        else {
             throw LSMKVError.corruption(
-                file: manifestPath, offset: offset, reason: "\(reason), followed by \(after) readable records")
+                file: manifestPath, offset: replay.validLength,
+                reason: "MANIFEST lacks its next file number, log number or last sequence")
         }
-        var version = Version()
-        var s = State(current: current)
-        var sawComparator = false
-        var nextFile: UInt64?
-        var logNumber: UInt64?
-        var lastSequence: SequenceNumber?
-        for record in log.records {
-            let edit = try VersionEdit.decode(record.payload, file: manifestPath, offset: record.offset)
-            if let name = edit.comparatorName {
-                guard name == VersionSet.comparatorName else {
-                    throw LSMKVError.notSupported(
-                        file: manifestPath, reason: "comparator \(name); only \(VersionSet.comparatorName) is supported"
-                    )
-                }
-                sawComparator = true
-            }
-            version = try version.applying(edit, manifest: manifestPath)
-            if let n = edit.logNumber { logNumber = n }
-            if let n = edit.previousLogNumber { s.previousLogNumber = n }
-            if let n = edit.nextFileNumber { nextFile = n }
-            if let n = edit.lastSequence { lastSequence = n }
-            for pointer in edit.compactPointers { s.compactPointers[pointer.level] = pointer.key }
-        }
-        _ = sawComparator  // LevelDB accepts a MANIFEST whose comparator record was never written.
-        guard let nextFile, let logNumber, let lastSequence else {
-            throw LSMKVError.corruption(
-                file: manifestPath, offset: log.validLength,
-                reason:
-                    "MANIFEST lacks \(nextFile == nil ? "next file number" : logNumber == nil ? "log number" : "last sequence")"
-            )
-        }
-        s.current = LiveVersion(version, tables: liveTables)
+        var s = State(current: LiveVersion(replay.version, tables: liveTables))
+        s.previousLogNumber = replay.previousLogNumber ?? 0
+        s.compactPointers = replay.compactPointers
         s.nextFileNumber = max(nextFile, manifestNumber + 1, logNumber + 1)
         s.logNumber = logNumber
         s.manifestNumber = manifestNumber
@@ -157,7 +132,7 @@ final class VersionSet: Sendable {
     }
 
     private func readCurrent(_ path: String) throws -> String {
-        let bytes = try readWholeFile(path)
+        let bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(path) }
         guard let last = bytes.last, last == UInt8(ascii: "\n") else {
             throw LSMKVError.corruption(file: path, offset: bytes.count, reason: "CURRENT does not end with a newline")
         }
@@ -166,14 +141,6 @@ final class VersionSet: Sendable {
             throw LSMKVError.corruption(file: path, offset: 0, reason: "CURRENT holds an invalid name")
         }
         return name
-    }
-
-    func readWholeFile(_ path: String) throws -> [UInt8] {
-        try LSMKVError.wrappingIO {
-            let file = try fileSystem.openReadable(path)
-            defer { file.close() }
-            return try file.read(at: 0, count: try file.size())
-        }
     }
 
     // MARK: - Installing edits
