@@ -64,6 +64,17 @@ enum LSMKVCommand {
         var command: String?
         var arguments: [String] = []
         var help = false
+
+        /// Whether the command's own arguments hold `flag`, the only one the command takes.
+        /// - Throws: ``UsageError`` with `usage` when any other argument is there.
+        func hasOnlyFlag(_ flag: String, usage: String) throws -> Bool {
+            var found = false
+            for argument in arguments {
+                guard argument == flag else { throw UsageError(message: usage) }
+                found = true
+            }
+            return found
+        }
     }
 
     static func parse(_ arguments: [String]) throws -> Invocation {

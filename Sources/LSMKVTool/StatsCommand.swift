@@ -5,13 +5,7 @@ import LSMKV
 /// the live data and the space amplification (bytes on disk / bytes of live keys and values, which needs a scan).
 enum StatsCommand {
     static func run(_ invocation: LSMKVCommand.Invocation) throws -> Int32 {
-        var space = false
-        for argument in invocation.arguments {
-            guard argument == "--space" else {
-                throw LSMKVCommand.UsageError(message: "stats takes only --space")
-            }
-            space = true
-        }
+        let space = try invocation.hasOnlyFlag("--space", usage: "stats takes only --space")
         let db = try LSMKVCommand.openDatabase(invocation)
         defer { try? db.close() }
         print(shape(db))

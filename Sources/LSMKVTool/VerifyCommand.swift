@@ -4,13 +4,7 @@ import LSMKV
 /// `lsmkv verify [--db DIR] [--json]`: checks a database read-only. Exit 0 healthy, 1 damaged, 64 usage.
 enum VerifyCommand {
     static func run(_ invocation: LSMKVCommand.Invocation) throws -> Int32 {
-        var json = false
-        for argument in invocation.arguments {
-            guard argument == "--json" else {
-                throw LSMKVCommand.UsageError(message: "verify takes only --db DIR and --json")
-            }
-            json = true
-        }
+        let json = try invocation.hasOnlyFlag("--json", usage: "verify takes only --db DIR and --json")
         guard FileManager.default.fileExists(atPath: invocation.directory) else {
             FileHandle.standardError.write(Data("lsmkv: no database directory \(invocation.directory)\n".utf8))
             return 1

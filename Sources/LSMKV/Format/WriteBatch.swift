@@ -32,28 +32,22 @@ public struct WriteBatch: Sendable, Equatable {
     public var byteSize: Int { representation.count }
 
     /// Adds "set `key` to `value`".
-    public mutating func put(_ key: [UInt8], _ value: [UInt8]) {
-        if isEmpty {
-            representation = WriteBatch.encodeSingle(.value, key, value)
-            return
-        }
-        var writer = ByteWriter(taking: &representation)
-        writer.append(ValueType.value.rawValue)
-        writer.appendLengthPrefixed(key)
-        writer.appendLengthPrefixed(value)
-        swap(&representation, &writer.bytes)
-        setCount(count + 1)
-    }
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) { append(.value, key, value) }
 
     /// Adds "delete `key`" (a tombstone that hides every older value of the key).
-    public mutating func delete(_ key: [UInt8]) {
+    public mutating func delete(_ key: [UInt8]) { append(.deletion, key, nil) }
+
+    /// Appends one operation's record: its type, the key and, for a put, the value, each length-prefixed.
+    @inline(__always)
+    private mutating func append(_ type: ValueType, _ key: [UInt8], _ value: [UInt8]?) {
         if isEmpty {
-            representation = WriteBatch.encodeSingle(.deletion, key, nil)
+            representation = WriteBatch.encodeSingle(type, key, value)
             return
         }
         var writer = ByteWriter(taking: &representation)
-        writer.append(ValueType.deletion.rawValue)
+        writer.append(type.rawValue)
         writer.appendLengthPrefixed(key)
+        if let value { writer.appendLengthPrefixed(value) }
         swap(&representation, &writer.bytes)
         setCount(count + 1)
     }
