@@ -1,0 +1,262 @@
+import LSMKV
+import VFS
+
+/// Record once, crash everywhere: runs a workload once on a ``SimulatedFileSystem`` with a snapshot after every
+/// operation (``SimulatedRecording``), then builds, at every crash point, the crash states a ``CrashModel`` allows
+/// there, recovers each with the ``RecoveryCheck`` and judges it with the ``CrashOracle`` against the history as
+/// it stood at that instant (``TimedHistory``).
+///
+/// - **Crash points**: every instant after an operation that changed the disk (with the history as it stood just
+///   before the next change, the strongest claim for that disk state), or only the instants just before each file
+///   or directory sync (``CrashPoints/syncs``).
+/// - **States**: one per point for a process crash and for the strict model; for a power loss, every combination
+///   of torn sectors and unsynced directory operations (``VFS/SimulatedSnapshot/powerLossStates(limit:)``) when
+///   there are at most ``Configuration/exhaustiveLimit``, else a seeded sample of
+///   ``Configuration/samplesPerCrashPoint``. The report counts which points were covered exhaustively.
+/// - **Identical crash images** are recovered once: a later state with the same bytes reuses the recovered
+///   contents and is judged only by the oracle against its own history (recovery is a function of the bytes).
+/// - **Nested crashes**: for ``Configuration/recoveryCrashPercent`` of the distinct images, recovery itself is
+///   crashed at a seeded operation, the result crashed again under the same model and checked.
+/// - **Durability ledger**: at every return of a synced write, `flush()` and `close()`, the durable bytes alone
+///   must already recover everything acknowledged as durable; a failure names the unsynced file or directory entry
+///   it depends on (each is tried made durable alone... the other way round: everything but it made durable).
+///
+/// Everything is a function of the seed. Background work runs inline so the recording is exact.
+public struct Explorer: Sendable {
+    /// Where crashes are placed.
+    public enum CrashPoints: String, Sendable, Codable, CaseIterable {
+        /// After every operation that changed the disk.
+        case everyOperation = "every-operation"
+        /// Just before every file sync and directory sync (the widest unsynced windows), and at the end.
+        case syncs
+    }
+
+    /// What to explore.
+    public struct Configuration: Sendable, Equatable {
+        public var model: CrashModel
+        public var workloadLength = 40
+        public var mix = Workload.Mix()
+        /// A tiny MemTable, so flushes (and their durability protocol) happen often.
+        public var writeBufferSize = 1024
+        public var compaction = CompactionStrategy.leveled
+        public var level0CompactionTrigger = 2
+        public var crashPoints = CrashPoints.everyOperation
+        /// Power-loss states per crash point up to which all of them are checked.
+        public var exhaustiveLimit = 1 << 10
+        /// Power-loss states drawn at a crash point with more than ``exhaustiveLimit``.
+        public var samplesPerCrashPoint = 16
+        /// Percentage of distinct crash images whose recovery is crashed too.
+        public var recoveryCrashPercent = 10
+        /// Whether the durability ledger runs.
+        public var ledger = true
+        /// Sync sites made no-ops (``SyncAblation``), in the workload and in every recovery.
+        public var removedSyncs: Set<SyncSite> = []
+        /// Stop a workload at its first violation.
+        public var stopAtFirstViolation = true
+
+        public init(model: CrashModel) { self.model = model }
+
+        /// The engine settings of this configuration.
+        public var engine: EngineSettings {
+            EngineSettings(
+                writeBufferSize: writeBufferSize, compaction: compaction,
+                level0CompactionTrigger: level0CompactionTrigger)
+        }
+    }
+
+    /// A crash state (or durability point) the engine got wrong.
+    public struct Violation: Sendable, Codable, CustomStringConvertible {
+        /// Which check caught it.
+        public enum Check: String, Sendable, Codable, CaseIterable {
+            /// The durability ledger: the durable bytes at an acknowledgement did not hold what it promised.
+            case ledger
+            /// Recovery: the database did not open, could not be read, failed the integrity check, or lost the
+            /// synced marker write made after recovery.
+            case recovery
+            /// The oracle: the recovered contents are no allowed prefix of the history.
+            case oracle
+            /// The workload itself failed without any crash.
+            case workload
+        }
+
+        public var check: Check
+        public var seed: UInt64
+        public var model: CrashModel
+        /// The number of file-system operations made before the crash (or the durability point).
+        public var operationIndex: Int
+        /// The operation the crash came before, e.g. `sync /db/000003.log`.
+        public var nextOperation: String?
+        /// Whether the state came from a crash during recovery.
+        public var nested: Bool
+        /// What is wrong.
+        public var detail: String
+
+        public var description: String {
+            "[\(check.rawValue)] seed \(seed) \(model), after operation \(operationIndex)"
+                + (nextOperation.map { " (before \($0))" } ?? "") + (nested ? ", crashed again during recovery" : "")
+                + ": \(detail)"
+        }
+    }
+
+    /// What an exploration did and found.
+    public struct Report: Sendable, Codable {
+        public var model: CrashModel
+        public var workloads = 0
+        /// File-system operations recorded over all workloads.
+        public var operations = 0
+        public var crashPoints = 0
+        /// Crash points whose every allowed state was checked (all of them for process crash and strict).
+        public var exhaustiveCrashPoints = 0
+        public var sampledCrashPoints = 0
+        /// Crash states recovered (or reused) and judged, nested ones and ledger images included.
+        public var statesVerified = 0
+        /// Distinct crash images actually recovered (open, read, integrity check, marker write and reopen).
+        public var recoveries = 0
+        public var nestedCrashes = 0
+        public var ledgerChecks = 0
+        public var violations: [Violation] = []
+        /// Time spent, recording included.
+        public var seconds = 0.0
+
+        public init(model: CrashModel) { self.model = model }
+
+        public var statesPerSecond: Double { seconds > 0 ? Double(statesVerified) / seconds : 0 }
+
+        /// Adds `other`'s counts and violations to this report.
+        public mutating func merge(_ other: Report) {
+            workloads += other.workloads
+            operations += other.operations
+            crashPoints += other.crashPoints
+            exhaustiveCrashPoints += other.exhaustiveCrashPoints
+            sampledCrashPoints += other.sampledCrashPoints
+            statesVerified += other.statesVerified
+            recoveries += other.recoveries
+            nestedCrashes += other.nestedCrashes
+            ledgerChecks += other.ledgerChecks
+            violations += other.violations
+            seconds += other.seconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case model, workloads, operations, crashPoints, exhaustiveCrashPoints, sampledCrashPoints
+            case statesVerified, recoveries, nestedCrashes, ledgerChecks, violations, seconds, statesPerSecond
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(model, forKey: .model)
+            try container.encode(workloads, forKey: .workloads)
+            try container.encode(operations, forKey: .operations)
+            try container.encode(crashPoints, forKey: .crashPoints)
+            try container.encode(exhaustiveCrashPoints, forKey: .exhaustiveCrashPoints)
+            try container.encode(sampledCrashPoints, forKey: .sampledCrashPoints)
+            try container.encode(statesVerified, forKey: .statesVerified)
+            try container.encode(recoveries, forKey: .recoveries)
+            try container.encode(nestedCrashes, forKey: .nestedCrashes)
+            try container.encode(ledgerChecks, forKey: .ledgerChecks)
+            try container.encode(violations, forKey: .violations)
+            try container.encode(seconds, forKey: .seconds)
+            try container.encode(statesPerSecond, forKey: .statesPerSecond)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            model = try container.decode(CrashModel.self, forKey: .model)
+            workloads = try container.decode(Int.self, forKey: .workloads)
+            operations = try container.decode(Int.self, forKey: .operations)
+            crashPoints = try container.decode(Int.self, forKey: .crashPoints)
+            exhaustiveCrashPoints = try container.decode(Int.self, forKey: .exhaustiveCrashPoints)
+            sampledCrashPoints = try container.decode(Int.self, forKey: .sampledCrashPoints)
+            statesVerified = try container.decode(Int.self, forKey: .statesVerified)
+            recoveries = try container.decode(Int.self, forKey: .recoveries)
+            nestedCrashes = try container.decode(Int.self, forKey: .nestedCrashes)
+            ledgerChecks = try container.decode(Int.self, forKey: .ledgerChecks)
+            violations = try container.decode([Violation].self, forKey: .violations)
+            seconds = try container.decode(Double.self, forKey: .seconds)
+        }
+    }
+
+    public let configuration: Configuration
+    static let directory = "/db"
+
+    public init(_ configuration: Configuration) { self.configuration = configuration }
+
+    /// One recorded run of a workload.
+    struct Run {
+        var recording: SimulatedRecording
+        var history: TimedHistory
+        /// The sites the workload synced at.
+        var sitesSeen: Set<SyncSite>
+        /// An error that was no simulated crash (an engine bug), or nil.
+        var failure: String?
+    }
+
+    /// Runs `workload` once, recording every operation and every event of the history.
+    func record(_ workload: Workload) -> Run {
+        let fs = SimulatedFileSystem()
+        fs.isTracing = false
+        try? fs.createDirectory(Self.directory)
+        let recording = fs.startRecording()
+        var history = TimedHistory(fileSystem: fs, base: recording.startIndex)
+        let ablating = SyncAblatingFileSystem(
+            wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
+        var options = configuration.engine.options(fileSystem: fs)
+        ablating.install(into: &options)
+        let runner = WorkloadRunner { [options] in try Database(path: Self.directory, options: options) }
+        let result = runner.run(workload, recording: &history) { _ in .stop }
+        var failure = result.firstError.map { "\($0)" }
+        if let db = result.database {
+            do {
+                try db.close()
+                history.markDurable()
+            } catch {
+                if failure == nil { failure = "close: \(error)" }
+            }
+        }
+        fs.stopRecording(recording)
+        if !recording.isExact { failure = failure ?? "the recording is not exact: calls came from several threads" }
+        return Run(recording: recording, history: history, sitesSeen: ablating.sitesSeen, failure: failure)
+    }
+
+    /// The sync sites the workload of `seed` syncs at, with nothing removed: the candidates for ``SyncAblation``.
+    public func syncSites(seed: UInt64) -> Set<SyncSite> {
+        var plain = configuration
+        plain.removedSyncs = []
+        return Explorer(plain).record(workload(seed: seed)).sitesSeen
+    }
+
+    /// The workload of `seed`.
+    public func workload(seed: UInt64) -> Workload {
+        Workload.random(seed: seed, count: configuration.workloadLength, mix: configuration.mix)
+    }
+
+    /// Explores the workload of `seed`; stops early (with the counts so far) at `deadline`, a
+    /// `ContinuousClock` instant.
+    public func explore(seed: UInt64, deadline: ContinuousClock.Instant? = nil) -> Report {
+        explore(workload(seed: seed), seed: seed, deadline: deadline)
+    }
+
+    /// Explores `workload`; `seed` draws the samples and the nested crashes.
+    public func explore(_ workload: Workload, seed: UInt64, deadline: ContinuousClock.Instant? = nil) -> Report {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var session = Session(explorer: self, seed: seed)
+        session.run(workload, deadline: deadline)
+        session.report.seconds = Self.seconds(clock.now - started)
+        return session.report
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The options of every open on `fs`: the configuration's engine with its removed syncs.
+    func options(_ fs: any FileSystem) -> Options {
+        var options = configuration.engine.options(fileSystem: fs)
+        if !configuration.removedSyncs.isEmpty {
+            SyncAblatingFileSystem(wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
+                .install(into: &options)
+        }
+        return options
+    }
+}
