@@ -35,6 +35,7 @@ extension Explorer {
                 return
             }
             if configuration.ledger { checkLedger(run) }
+            guard configuration.exploresCrashStates else { return }
             let clock = ContinuousClock()
             for point in crashPoints(run.recording) {
                 if done { return }

@@ -19,7 +19,7 @@ import VFS
 ///   crashed at a seeded operation, the result crashed again under the same model and checked.
 /// - **Durability ledger**: at every return of a synced write, `flush()` and `close()`, the durable bytes alone
 ///   must already recover everything acknowledged as durable; a failure names the unsynced file or directory entry
-///   it depends on (each is tried made durable alone... the other way round: everything but it made durable).
+///   it depends on (a change is needed when making everything else durable still breaks the promise).
 ///
 /// Everything is a function of the seed. Background work runs inline so the recording is exact.
 public struct Explorer: Sendable {
@@ -49,6 +49,8 @@ public struct Explorer: Sendable {
         public var recoveryCrashPercent = 10
         /// Whether the durability ledger runs.
         public var ledger = true
+        /// Whether the crash states of the crash points are explored (off: the ledger alone).
+        public var exploresCrashStates = true
         /// Sync sites made no-ops (``SyncAblation``), in the workload and in every recovery.
         public var removedSyncs: Set<SyncSite> = []
         /// Stop a workload at its first violation.
@@ -234,6 +236,27 @@ public struct Explorer: Sendable {
     /// `ContinuousClock` instant.
     public func explore(seed: UInt64, deadline: ContinuousClock.Instant? = nil) -> Report {
         explore(workload(seed: seed), seed: seed, deadline: deadline)
+    }
+
+    /// Explores the workloads of `seed`, `seed + 1`, ... until `workloads` of them are done or `deadline` passes
+    /// (at least one is), or, with ``Configuration/stopAtFirstViolation``, one fails. `progress` gets the running
+    /// totals after each workload.
+    public func explore(
+        from seed: UInt64, workloads: Int?, deadline: ContinuousClock.Instant?,
+        progress: (Report) -> Void = { _ in }
+    ) -> Report {
+        var total = Report(model: configuration.model)
+        var next = seed
+        let clock = ContinuousClock()
+        repeat {
+            total.merge(explore(seed: next, deadline: deadline))
+            progress(total)
+            next &+= 1
+            if configuration.stopAtFirstViolation && !total.violations.isEmpty { break }
+            if let workloads, total.workloads >= workloads { break }
+            if let deadline, clock.now >= deadline { break }
+        } while workloads != nil || deadline != nil
+        return total
     }
 
     /// Explores `workload`; `seed` draws the samples and the nested crashes.

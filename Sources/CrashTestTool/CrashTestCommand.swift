@@ -8,6 +8,9 @@ enum CrashTestCommand {
     case list
     case replay(String)
     case worker(String)
+    case explore(ExploreOptions)
+    case ablate(ExploreOptions)
+    case exploreHelp
     case help
 
     /// Options of `crashtest run` (and of the bare `crashtest`).
@@ -33,6 +36,9 @@ enum CrashTestCommand {
                              [--json FILE] [--keep-failures DIR]
                crashtest list                 list the scenarios and what they attack
                crashtest replay FILE          rerun a kept failing cycle from its replay.json
+               crashtest explore [OPTIONS]    record workloads once in process, check every crash state
+               crashtest ablate [OPTIONS]     remove each sync site in turn: which removals does explore catch?
+                                              (`crashtest explore --help` lists their options)
 
         ARGUMENTS:
           SCENARIO                a scenario name from FaultScenarios/ or a path to a .scenario file
@@ -54,8 +60,13 @@ enum CrashTestCommand {
     /// Parses the arguments after the program name.
     static func parse(_ arguments: [String]) throws(UsageError) -> CrashTestCommand {
         guard let first = arguments.first else { return .runAll }
-        if arguments.contains("-h") || arguments.contains("--help") || first == "help" { return .help }
         let rest = Array(arguments.dropFirst())
+        if first == "explore" || first == "ablate" {
+            if rest.contains("-h") || rest.contains("--help") { return .exploreHelp }
+            let options = try parseExplore(rest)
+            return first == "explore" ? .explore(options) : .ablate(options)
+        }
+        if arguments.contains("-h") || arguments.contains("--help") || first == "help" { return .help }
         switch first {
         case "__worker":
             guard rest.count == 1 else { throw UsageError(description: "__worker takes one job file") }
@@ -69,7 +80,8 @@ enum CrashTestCommand {
         case "run":
             return .run(try parseRun(rest))
         default:
-            throw UsageError(description: "unknown command \"\(first)\" (expected run, list or replay)")
+            throw UsageError(
+                description: "unknown command \"\(first)\" (expected run, list, replay, explore or ablate)")
         }
     }
 

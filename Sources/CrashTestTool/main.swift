@@ -17,6 +17,12 @@ do {
 switch command {
 case .help:
     print(CrashTestCommand.usage)
+case .exploreHelp:
+    print(CrashTestCommand.exploreUsage)
+case .explore(let options):
+    exit(ExploreRunner.explore(options))
+case .ablate(let options):
+    exit(ExploreRunner.ablate(options))
 case .worker(let jobPath):
     guard let data = FileManager.default.contents(atPath: jobPath),
         let job = try? JSONDecoder().decode(WorkerJob.self, from: data)
