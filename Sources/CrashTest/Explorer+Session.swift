@@ -8,9 +8,9 @@ extension Explorer {
         let seed: UInt64
         var report: Report
         var random: SplitMix64
-        /// Recovered contents by crash-image fingerprint: recovery is a function of the bytes, so a repeated
-        /// image only needs the oracle against its own history.
-        var recovered: [Int: [[UInt8]: [UInt8]]] = [:]
+        /// Recovered contents of the images checked so far, found again for images recovery cannot tell apart:
+        /// those only need the oracle against their own history.
+        var cache = RecoveryCache()
 
         init(explorer: Explorer, seed: UInt64) {
             self.explorer = explorer
@@ -101,8 +101,8 @@ extension Explorer {
         ) -> (check: Violation.Check, detail: String, nested: Bool)? {
             let requirement = CrashOracle.Requirement(after: model)
             report.statesVerified += 1
-            let key = Self.fingerprint(crashed.snapshotFiles())
-            if let contents = recovered[key] {
+            let files = crashed.snapshotFiles()
+            if let contents = cache.lookup(files) {
                 let verdict = CrashOracle().check(history, recovered: contents, requirement: requirement)
                 return verdict.isConsistent ? nil : (.oracle, verdict.description, false)
             }
@@ -116,7 +116,7 @@ extension Explorer {
                 return (problem.hasPrefix("VIOLATION") ? .oracle : .recovery, problem, false)
             }
             guard let contents else { return nil }
-            recovered[key] = contents
+            cache.insert(files, trace: crashed.trace, contents: contents)
             guard let copy, random.below(100) < configuration.recoveryCrashPercent else { return nil }
             // Crash recovery itself part-way, then crash again: recovery must be crash-safe too.
             copy.armCrash(afterOperations: random.below(max(crashed.operationCount, 1)))
@@ -126,17 +126,6 @@ extension Explorer {
             let again = copy.crash(seed: random.next(), model: model)
             let nested = judge(again, history: history, image: image, model: model, nesting: false)
             return nested.map { ($0.check, $0.detail, true) }
-        }
-
-        /// A hash of every file's path and bytes.
-        static func fingerprint(_ files: [String: [UInt8]]) -> Int {
-            var hasher = Hasher()
-            for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
-                hasher.combine(path)
-                hasher.combine(bytes.count)
-                bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-            }
-            return hasher.finalize()
         }
 
         /// `sync /db/000003.log`, `rename /db/CURRENT.tmp -> /db/CURRENT`.

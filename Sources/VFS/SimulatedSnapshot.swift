@@ -109,11 +109,16 @@ public struct SimulatedSnapshot: Sendable {
     static func powerLossContents(of inode: SimulatedState.Inode, limit: Int) -> [[UInt8]]? {
         guard !inode.pending.isEmpty else { return [inode.durable] }
         var tape = ChoiceTape()
-        var seen = Set<[UInt8]>()
+        // Indices into `result` by a hash of the bytes (hashing raw bytes is much cheaper than a Set of arrays).
+        var seen: [Int: [Int]] = [:]
         var result: [[UInt8]] = []
         repeat {
             let content = SimulatedState.powerLossContent(of: inode, random: &tape)
-            if seen.insert(content).inserted {
+            var hasher = Hasher()
+            content.withUnsafeBytes { hasher.combine(bytes: $0) }
+            let hash = hasher.finalize()
+            if seen[hash]?.contains(where: { result[$0] == content }) != true {
+                seen[hash, default: []].append(result.count)
                 result.append(content)
                 if result.count > limit { return nil }
             }
