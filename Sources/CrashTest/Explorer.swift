@@ -1,4 +1,6 @@
+import Foundation
 import LSMKV
+import Synchronization
 import VFS
 
 /// Record once, crash everywhere: runs a workload once on a ``SimulatedFileSystem`` with a snapshot after every
@@ -239,23 +241,50 @@ public struct Explorer: Sendable {
     }
 
     /// Explores the workloads of `seed`, `seed + 1`, ... until `workloads` of them are done or `deadline` passes
-    /// (at least one is), or, with ``Configuration/stopAtFirstViolation``, one fails. `progress` gets the running
-    /// totals after each workload.
+    /// (at least one is), or, with ``Configuration/stopAtFirstViolation``, one fails; `threads` workloads at a time
+    /// (each workload's exploration is a function of its seed alone). `progress` gets the running totals after each
+    /// workload. The report's ``Report/seconds`` is the wall-clock time; violations are in seed order.
     public func explore(
-        from seed: UInt64, workloads: Int?, deadline: ContinuousClock.Instant?,
-        progress: (Report) -> Void = { _ in }
+        from seed: UInt64, workloads: Int?, deadline: ContinuousClock.Instant?, threads: Int = 1,
+        progress: @escaping @Sendable (Report) -> Void = { _ in }
     ) -> Report {
-        var total = Report(model: configuration.model)
-        var next = seed
+        struct Shared {
+            var next: UInt64
+            var started = 0
+            var total: Report
+            var stop = false
+        }
+        let shared = Mutex(Shared(next: seed, total: Report(model: configuration.model)))
         let clock = ContinuousClock()
-        repeat {
-            total.merge(explore(seed: next, deadline: deadline))
-            progress(total)
-            next &+= 1
-            if configuration.stopAtFirstViolation && !total.violations.isEmpty { break }
-            if let workloads, total.workloads >= workloads { break }
-            if let deadline, clock.now >= deadline { break }
-        } while workloads != nil || deadline != nil
+        let began = clock.now
+        DispatchQueue.concurrentPerform(iterations: max(threads, 1)) { _ in
+            while true {
+                let seed = shared.withLock { shared -> UInt64? in
+                    if shared.stop { return nil }
+                    if shared.started > 0 {
+                        if let workloads, shared.started >= workloads { return nil }
+                        if let deadline, clock.now >= deadline { return nil }
+                        if workloads == nil && deadline == nil { return nil }
+                    }
+                    defer {
+                        shared.next &+= 1
+                        shared.started += 1
+                    }
+                    return shared.next
+                }
+                guard let seed else { return }
+                let report = explore(seed: seed, deadline: deadline)
+                shared.withLock { shared in
+                    shared.total.merge(report)
+                    if configuration.stopAtFirstViolation && !report.violations.isEmpty { shared.stop = true }
+                    shared.total.seconds = Self.seconds(clock.now - began)
+                    progress(shared.total)
+                }
+            }
+        }
+        var total = shared.withLock { $0.total }
+        total.seconds = Self.seconds(clock.now - began)
+        total.violations.sort { $0.seed < $1.seed }
         return total
     }
 

@@ -13,6 +13,7 @@ extension CrashTestCommand {
         var crashPoints = Explorer.CrashPoints.everyOperation
         var ledger = true
         var json: String?
+        var threads = 2
     }
 
     static let exploreUsage = """
@@ -21,7 +22,8 @@ extension CrashTestCommand {
                   turn and report which removals exploring catches (ablate).
 
         USAGE: crashtest explore [--model MODEL] [--steps N] [--seed N] [--duration SECONDS | --workloads N]
-                                 [--exhaustive] [--crash-points every-operation|syncs] [--no-ledger] [--json FILE]
+                                 [--exhaustive] [--crash-points every-operation|syncs] [--no-ledger] [--threads N]
+                                 [--json FILE]
                crashtest ablate  [same options]
 
         OPTIONS:
@@ -34,6 +36,7 @@ extension CrashTestCommand {
                                   only above that
           --crash-points WHERE    every-operation (default): after every operation that changed the disk;
                                   syncs: just before every file and directory sync
+          --threads N             workloads explored at once (default 2)
           --no-ledger             skip the durability ledger (the durable image at every acknowledgement)
           --json FILE             also write the report as JSON to FILE
           -h, --help              show this help
@@ -87,6 +90,7 @@ extension CrashTestCommand {
                 }
                 options.crashPoints = points
             case "--no-ledger": options.ledger = false
+            case "--threads": options.threads = try positive(argument)
             case "--json": options.json = try value(argument)
             default:
                 throw UsageError(description: "unknown option \"\(argument)\"")

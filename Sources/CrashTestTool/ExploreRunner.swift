@@ -27,7 +27,7 @@ enum ExploreRunner {
         let terminal = ProcessControl.standardOutputIsTerminal
         let report = Explorer(configuration).explore(
             from: seed, workloads: options.duration == nil ? options.workloads ?? 1 : nil,
-            deadline: deadline(options.duration)
+            deadline: deadline(options.duration), threads: options.threads
         ) { progress in
             guard terminal else { return }
             print("\r\u{1B}[K" + progressLine(progress), terminator: "")
@@ -140,13 +140,17 @@ enum ExploreRunner {
             ledgerOnly.ledger = true
             ledgerOnly.exploresCrashStates = false
             removal.ledger =
-                Explorer(ledgerOnly).explore(from: seed, workloads: workloads, deadline: deadline(share))
+                Explorer(ledgerOnly).explore(
+                    from: seed, workloads: workloads, deadline: deadline(share), threads: options.threads
+                )
                 .violations.first
             var statesOnly = ledgerOnly
             statesOnly.ledger = false
             statesOnly.exploresCrashStates = true
             removal.crashStates =
-                Explorer(statesOnly).explore(from: seed, workloads: workloads, deadline: deadline(share))
+                Explorer(statesOnly).explore(
+                    from: seed, workloads: workloads, deadline: deadline(share), threads: options.threads
+                )
                 .violations.first
             print(
                 "  \(site): "

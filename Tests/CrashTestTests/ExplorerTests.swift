@@ -71,6 +71,19 @@ struct ExplorerTests {
         #expect(violation.check == .oracle, "\(violation)")
     }
 
+    /// Workloads explored on two threads give exactly the counts of exploring them one by one.
+    @Test func explorationIsAFunctionOfTheSeedOnAnyNumberOfThreads() {
+        var configuration = Explorer.Configuration(model: .strict)
+        configuration.workloadLength = 20
+        let explorer = Explorer(configuration)
+        let together = explorer.explore(from: 11, workloads: 3, deadline: nil, threads: 2)
+        let apart = (11..<14).map { explorer.explore(seed: UInt64($0)) }
+        #expect(together.workloads == 3)
+        #expect(together.statesVerified == apart.map(\.statesVerified).reduce(0, +))
+        #expect(together.crashPoints == apart.map(\.crashPoints).reduce(0, +))
+        #expect(together.violations.isEmpty)
+    }
+
     /// The history at an instant holds what had been issued, acknowledged and made durable by then.
     @Test func theHistoryAtAnInstantIsWhatHadHappenedByThen() {
         let explorer = Explorer(.init(model: .strict))
