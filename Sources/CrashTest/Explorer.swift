@@ -298,6 +298,35 @@ public struct Explorer: Sendable {
         return session.report
     }
 
+    /// Removes steps from `workload` while exploring it still finds a violation of the same check (delta
+    /// debugging), until `deadline`.
+    /// - Returns: the smallest failing workload found and its first violation; nil when `workload` does not fail.
+    public func shrink(
+        _ workload: Workload, seed: UInt64, check: Violation.Check, deadline: ContinuousClock.Instant
+    ) -> (Workload, Violation)? {
+        func failure(_ candidate: Workload) -> Violation? {
+            explore(candidate, seed: seed).violations.first { $0.check == check }
+        }
+        guard var best = failure(workload).map({ (workload, $0) }) else { return nil }
+        var chunk = max(best.0.steps.count / 2, 1)
+        while chunk >= 1 && ContinuousClock.now < deadline {
+            var start = 0
+            var removedAny = false
+            while start < best.0.steps.count && ContinuousClock.now < deadline {
+                var candidate = best.0
+                candidate.steps.removeSubrange(start..<min(start + chunk, candidate.steps.count))
+                if let violation = failure(candidate) {
+                    best = (candidate, violation)
+                    removedAny = true
+                } else {
+                    start += chunk
+                }
+            }
+            if !removedAny { chunk /= 2 }
+        }
+        return best
+    }
+
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }

@@ -62,10 +62,11 @@ struct RecoveryCache {
     /// through renames, and a name is forgotten when the file is removed, replaced or truncated by a create.
     static func footprint(of files: [String: [UInt8]], trace: [FileSystemOperation]) -> [String] {
         var current: [String: String] = [:]
-        var names: [String: Set<String>] = [:]
+        // Every name each original file had: the originals a read under a name may have read.
+        var originals: [String: Set<String>] = [:]
         for path in files.keys {
             current[path] = path
-            names[path] = [path]
+            originals[path] = [path]
         }
         var read = Set<String>()
         for operation in trace {
@@ -74,11 +75,11 @@ struct RecoveryCache {
                 guard let destination = operation.destination, operation.error == nil else { continue }
                 let moved = current.removeValue(forKey: operation.path)
                 current[destination] = moved
-                if let moved { names[moved]!.insert(destination) }
+                if let moved { originals[destination, default: []].insert(moved) }
             case .createWritable, .remove:
                 if operation.error == nil { current[operation.path] = nil }
             case .read:
-                for (original, aliases) in names where aliases.contains(operation.path) { read.insert(original) }
+                if let names = originals[operation.path] { read.formUnion(names) }
             default:
                 continue
             }

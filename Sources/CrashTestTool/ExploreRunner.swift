@@ -41,6 +41,17 @@ enum ExploreRunner {
                 "replay: crashtest explore --model \(violation.model) --steps \(options.steps) --seed \(violation.seed)"
                     + " --workloads 1" + (options.crashPoints == .syncs ? " --crash-points syncs" : ""))
         }
+        if let first = report.violations.first, first.check != .workload {
+            let explorer = Explorer(configuration)
+            print("\nshrinking the workload of seed \(first.seed) (up to 30 s)...")
+            if let (workload, violation) = explorer.shrink(
+                explorer.workload(seed: first.seed), seed: first.seed, check: first.check,
+                deadline: ContinuousClock.now + .seconds(30))
+            {
+                print("shrunk to \(workload.steps.count) steps: \(violation)")
+                for step in workload.steps { print("  \(step)") }
+            }
+        }
         if let json = options.json, !write(report, to: json) { return 1 }
         return report.violations.isEmpty ? 0 : 1
     }

@@ -71,6 +71,19 @@ struct ExplorerTests {
         #expect(violation.check == .oracle, "\(violation)")
     }
 
+    @Test func aFailingWorkloadShrinksToAFewSteps() throws {
+        var configuration = Explorer.Configuration(model: .strict)
+        configuration.removedSyncs = [SyncSite(after: .walSync, kind: .file)]
+        configuration.workloadLength = 20
+        let explorer = Explorer(configuration)
+        let workload = explorer.workload(seed: 4)
+        let (shrunk, violation) = try #require(
+            explorer.shrink(workload, seed: 4, check: .ledger, deadline: .now + .seconds(60)))
+        #expect(violation.check == .ledger)
+        #expect(shrunk.steps.count < workload.steps.count)
+        #expect(shrunk.steps.count <= 3, "\(shrunk.steps)")
+    }
+
     /// Workloads explored on two threads give exactly the counts of exploring them one by one.
     @Test func explorationIsAFunctionOfTheSeedOnAnyNumberOfThreads() {
         var configuration = Explorer.Configuration(model: .strict)
