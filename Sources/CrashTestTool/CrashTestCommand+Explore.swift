@@ -46,56 +46,31 @@ extension CrashTestCommand {
 
     static func parseExplore(_ arguments: [String]) throws(UsageError) -> ExploreOptions {
         var options = ExploreOptions()
-        var index = 0
-        func value(_ option: String) throws(UsageError) -> String {
-            index += 1
-            guard index < arguments.count else { throw UsageError(description: "\(option) needs a value") }
-            return arguments[index]
-        }
-        func positive(_ option: String) throws(UsageError) -> Int {
-            let text = try value(option)
-            guard let number = Int(text), number > 0 else {
-                throw UsageError(description: "\(option) needs a positive whole number, got \"\(text)\"")
-            }
-            return number
-        }
-        while index < arguments.count {
-            let argument = arguments[index]
+        var reader = ArgumentReader(arguments)
+        while let argument = reader.next() {
             switch argument {
             case "--model":
-                let text = try value(argument)
+                let text = try reader.value(argument)
                 guard let model = CrashModel(rawValue: text) else {
                     throw UsageError(description: "--model needs process-crash, power-loss or strict, got \"\(text)\"")
                 }
                 options.model = model
-            case "--steps": options.steps = try positive(argument)
-            case "--workloads": options.workloads = try positive(argument)
-            case "--seed":
-                let text = try value(argument)
-                guard let seed = UInt64(text) else {
-                    throw UsageError(description: "--seed needs a whole number >= 0, got \"\(text)\"")
-                }
-                options.seed = seed
-            case "--duration":
-                let text = try value(argument)
-                guard let seconds = Double(text), seconds > 0 else {
-                    throw UsageError(description: "--duration needs a positive number of seconds, got \"\(text)\"")
-                }
-                options.duration = seconds
+            case "--steps": options.steps = try reader.positive(argument)
+            case "--workloads": options.workloads = try reader.positive(argument)
+            case "--threads": options.threads = try reader.positive(argument)
+            case "--seed": options.seed = try reader.seed(argument)
+            case "--duration": options.duration = try reader.seconds(argument)
             case "--exhaustive": options.exhaustive = true
             case "--crash-points":
-                let text = try value(argument)
+                let text = try reader.value(argument)
                 guard let points = Explorer.CrashPoints(rawValue: text) else {
                     throw UsageError(description: "--crash-points needs every-operation or syncs, got \"\(text)\"")
                 }
                 options.crashPoints = points
             case "--no-ledger": options.ledger = false
-            case "--threads": options.threads = try positive(argument)
-            case "--json": options.json = try value(argument)
-            default:
-                throw UsageError(description: "unknown option \"\(argument)\"")
+            case "--json": options.json = try reader.value(argument)
+            default: throw UsageError(description: "unknown option \"\(argument)\"")
             }
-            index += 1
         }
         if options.duration != nil && options.workloads != nil {
             throw UsageError(description: "give --duration or --workloads, not both")

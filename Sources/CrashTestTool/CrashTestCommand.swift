@@ -87,40 +87,18 @@ enum CrashTestCommand {
 
     private static func parseRun(_ arguments: [String]) throws(UsageError) -> RunOptions {
         var options = RunOptions()
-        var index = 0
-        func value(_ option: String) throws(UsageError) -> String {
-            index += 1
-            guard index < arguments.count else { throw UsageError(description: "\(option) needs a value") }
-            return arguments[index]
-        }
-        while index < arguments.count {
-            let argument = arguments[index]
+        var reader = ArgumentReader(arguments)
+        while let argument = reader.next() {
             switch argument {
-            case "--seed":
-                let text = try value(argument)
-                guard let seed = UInt64(text) else {
-                    throw UsageError(description: "--seed needs a whole number >= 0, got \"\(text)\"")
-                }
-                options.seed = seed
-            case "--duration":
-                let text = try value(argument)
-                guard let seconds = Double(text), seconds > 0 else {
-                    throw UsageError(description: "--duration needs a positive number of seconds, got \"\(text)\"")
-                }
-                options.duration = seconds
-            case "--cycles":
-                let text = try value(argument)
-                guard let cycles = Int(text), cycles > 0 else {
-                    throw UsageError(description: "--cycles needs a positive whole number, got \"\(text)\"")
-                }
-                options.cycles = cycles
-            case "--json": options.json = try value(argument)
-            case "--keep-failures": options.keepFailures = try value(argument)
+            case "--seed": options.seed = try reader.seed(argument)
+            case "--duration": options.duration = try reader.seconds(argument)
+            case "--cycles": options.cycles = try reader.positive(argument)
+            case "--json": options.json = try reader.value(argument)
+            case "--keep-failures": options.keepFailures = try reader.value(argument)
             default:
                 if argument.hasPrefix("-") { throw UsageError(description: "unknown option \"\(argument)\"") }
                 options.scenarios.append(argument)
             }
-            index += 1
         }
         if options.duration != nil && options.cycles != nil {
             throw UsageError(description: "give --duration or --cycles, not both")

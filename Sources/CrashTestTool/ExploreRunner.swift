@@ -146,23 +146,17 @@ enum ExploreRunner {
                 let used = Explorer.Report.seconds(ContinuousClock.now - started)
                 return max(total - used, 0) / Double(2 * (ordered.count - position))
             }
-            var ledgerOnly = base
-            ledgerOnly.removedSyncs = [site]
-            ledgerOnly.ledger = true
-            ledgerOnly.exploresCrashStates = false
-            removal.ledger =
-                Explorer(ledgerOnly).explore(
+            func firstViolation(ledger: Bool) -> Explorer.Violation? {
+                var configuration = base
+                configuration.removedSyncs = [site]
+                configuration.ledger = ledger
+                configuration.exploresCrashStates = !ledger
+                return Explorer(configuration).explore(
                     from: seed, workloads: workloads, deadline: deadline(share), threads: options.threads
-                )
-                .violations.first
-            var statesOnly = ledgerOnly
-            statesOnly.ledger = false
-            statesOnly.exploresCrashStates = true
-            removal.crashStates =
-                Explorer(statesOnly).explore(
-                    from: seed, workloads: workloads, deadline: deadline(share), threads: options.threads
-                )
-                .violations.first
+                ).violations.first
+            }
+            removal.ledger = firstViolation(ledger: true)
+            removal.crashStates = firstViolation(ledger: false)
             print(
                 "  \(site): "
                     + (removal.caught ? "caught by " + removal.caughtBy.joined(separator: ", ") : "NOT caught"))

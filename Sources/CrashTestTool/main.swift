@@ -10,7 +10,9 @@ let command: CrashTestCommand
 do {
     command = try CrashTestCommand.parse(Array(CommandLine.arguments.dropFirst()))
 } catch {
-    printError("error: \(error)\n\n\(CrashTestCommand.usage)")
+    let subcommand = CommandLine.arguments.dropFirst().first ?? ""
+    let usage = ["explore", "ablate"].contains(subcommand) ? CrashTestCommand.exploreUsage : CrashTestCommand.usage
+    printError("error: \(error)\n\n\(usage)")
     exit(64)
 }
 
