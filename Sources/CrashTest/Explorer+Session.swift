@@ -104,7 +104,9 @@ extension Explorer {
             let files = crashed.snapshotFiles()
             if let contents = cache.lookup(files) {
                 let verdict = CrashOracle().check(history, recovered: contents, requirement: requirement)
-                return verdict.isConsistent ? nil : (.oracle, verdict.description, false)
+                let problem = verdict.isConsistent ? nil : verdict.description
+                report.count(Outcome.classify(contents: contents, problem: problem))
+                return problem.map { (.oracle, $0, false) }
             }
             let copy = nesting ? crashed.crash(seed: 0, model: .processCrash) : nil
             report.recoveries += 1
@@ -112,6 +114,7 @@ extension Explorer {
                 crashed: crashed, directory: Explorer.directory, options: explorer.options(crashed), model: model,
                 image: image)
             let (contents, problem) = check.verify(history, requirement: requirement)
+            report.count(Outcome.classify(contents: contents, problem: problem))
             if let problem {
                 return (problem.hasPrefix("VIOLATION") ? .oracle : .recovery, problem, false)
             }

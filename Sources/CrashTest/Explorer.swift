@@ -119,6 +119,8 @@ public struct Explorer: Sendable {
         public var nestedCrashes = 0
         public var ledgerChecks = 0
         public var violations: [Violation] = []
+        /// How many checked states fell in each ``Outcome`` class, by its description.
+        public var outcomes: [String: Int] = [:]
         /// Time spent, recording included.
         public var seconds = 0.0
 
@@ -138,12 +140,17 @@ public struct Explorer: Sendable {
             nestedCrashes += other.nestedCrashes
             ledgerChecks += other.ledgerChecks
             violations += other.violations
+            outcomes.merge(other.outcomes, uniquingKeysWith: +)
             seconds += other.seconds
         }
 
+        /// Counts one checked state.
+        mutating func count(_ outcome: Outcome) { outcomes[outcome.rawValue, default: 0] += 1 }
+
         enum CodingKeys: String, CodingKey {
             case model, workloads, operations, crashPoints, exhaustiveCrashPoints, sampledCrashPoints
-            case statesVerified, recoveries, nestedCrashes, ledgerChecks, violations, seconds, statesPerSecond
+            case statesVerified, recoveries, nestedCrashes, ledgerChecks, violations, outcomes, seconds
+            case statesPerSecond
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -159,6 +166,7 @@ public struct Explorer: Sendable {
             try container.encode(nestedCrashes, forKey: .nestedCrashes)
             try container.encode(ledgerChecks, forKey: .ledgerChecks)
             try container.encode(violations, forKey: .violations)
+            try container.encode(outcomes, forKey: .outcomes)
             try container.encode(seconds, forKey: .seconds)
             try container.encode(statesPerSecond, forKey: .statesPerSecond)
         }
@@ -176,6 +184,7 @@ public struct Explorer: Sendable {
             nestedCrashes = try container.decode(Int.self, forKey: .nestedCrashes)
             ledgerChecks = try container.decode(Int.self, forKey: .ledgerChecks)
             violations = try container.decode([Violation].self, forKey: .violations)
+            outcomes = try container.decode([String: Int].self, forKey: .outcomes)
             seconds = try container.decode(Double.self, forKey: .seconds)
         }
     }

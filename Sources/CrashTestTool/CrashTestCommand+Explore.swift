@@ -4,7 +4,10 @@ import VFS
 extension CrashTestCommand {
     /// Options of `crashtest explore` and `crashtest ablate`.
     struct ExploreOptions {
-        var model = CrashModel.powerLoss
+        /// The models to explore, one after the other (`--model all`: every one).
+        var models = [CrashModel.powerLoss]
+        /// The first model (ablate uses one).
+        var model: CrashModel { models[0] }
         var steps = 40
         var seed: UInt64?
         var duration: Double?
@@ -27,7 +30,8 @@ extension CrashTestCommand {
                crashtest ablate  [same options]
 
         OPTIONS:
-          --model MODEL           process-crash, power-loss (default) or strict
+          --model MODEL           process-crash, power-loss (default), strict, or all (one after the other,
+                                  sharing --duration; ablate uses the first)
           --steps N               steps per workload (default 40: puts, deletes, batches, flushes, reopens)
           --seed N                the first workload's seed (default: random, printed); workloads use seed, seed+1, ...
           --duration SECONDS      explore workloads until the time is up (ablate: split over the sites)
@@ -51,10 +55,14 @@ extension CrashTestCommand {
             switch argument {
             case "--model":
                 let text = try reader.value(argument)
-                guard let model = CrashModel(rawValue: text) else {
-                    throw UsageError(description: "--model needs process-crash, power-loss or strict, got \"\(text)\"")
+                if text == "all" {
+                    options.models = CrashModel.allCases
+                } else if let model = CrashModel(rawValue: text) {
+                    options.models = [model]
+                } else {
+                    throw UsageError(
+                        description: "--model needs process-crash, power-loss, strict or all, got \"\(text)\"")
                 }
-                options.model = model
             case "--steps": options.steps = try reader.positive(argument)
             case "--workloads": options.workloads = try reader.positive(argument)
             case "--threads": options.threads = try reader.positive(argument)

@@ -17,31 +17,58 @@ enum ExploreRunner {
         seconds.map { ContinuousClock.now + .nanoseconds(Int64($0 * 1e9)) }
     }
 
+    /// The JSON of `crashtest explore`: the totals over the models, then each model's report.
+    struct ExploreSummary: Encodable {
+        var seed: UInt64
+        var statesVerified: Int
+        var statesPerSecond: Double
+        var crashPoints: Int
+        var exhaustiveCrashPoints: Int
+        var sampledCrashPoints: Int
+        var violations: [Explorer.Violation]
+        var models: [Explorer.Report]
+    }
+
     /// `crashtest explore`.
     static func explore(_ options: CrashTestCommand.ExploreOptions) -> Int32 {
         let seed = options.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let configuration = configuration(options)
         print(
-            "crashtest explore: model \(options.model), \(options.steps) steps per workload, seed \(seed)"
+            "crashtest explore: model \(options.models.map(\.rawValue).joined(separator: ", ")), "
+                + "\(options.steps) steps per workload, seed \(seed)"
                 + (options.duration.map { ", about \(Int($0)) s" } ?? ""))
         let terminal = ProcessControl.standardOutputIsTerminal
-        let report = Explorer(configuration).explore(
-            from: seed, workloads: options.duration == nil ? options.workloads ?? 1 : nil,
-            deadline: deadline(options.duration), threads: options.threads
-        ) { progress in
-            guard terminal else { return }
-            print("\r\u{1B}[K" + progressLine(progress), terminator: "")
-            ProcessControl.flushStandardOutput()
+        let started = ContinuousClock.now
+        var reports: [Explorer.Report] = []
+        for (position, model) in options.models.enumerated() {
+            var configuration = configuration(options)
+            configuration.model = model
+            let share = options.duration.map { total -> Double in
+                let used = Explorer.Report.seconds(ContinuousClock.now - started)
+                return max(total - used, 0) / Double(options.models.count - position)
+            }
+            let report = Explorer(configuration).explore(
+                from: seed, workloads: options.duration == nil ? options.workloads ?? 1 : nil,
+                deadline: deadline(share), threads: options.threads
+            ) { progress in
+                guard terminal else { return }
+                print("\r\u{1B}[K\(model): " + progressLine(progress), terminator: "")
+                ProcessControl.flushStandardOutput()
+            }
+            if terminal { print("\r\u{1B}[K", terminator: "") }
+            reports.append(report)
         }
-        if terminal { print("\r\u{1B}[K", terminator: "") }
-        print(table([report]))
-        for violation in report.violations.prefix(5) {
+        print(table(reports))
+        print("\n" + outcomeTable(reports))
+        let violations = reports.flatMap(\.violations)
+        for violation in violations.prefix(5) {
             print("\nVIOLATION \(violation)")
             print(
                 "replay: crashtest explore --model \(violation.model) --steps \(options.steps) --seed \(violation.seed)"
                     + " --workloads 1" + (options.crashPoints == .syncs ? " --crash-points syncs" : ""))
         }
-        if let first = report.violations.first, first.check != .workload {
+        if let first = violations.first, first.check != .workload {
+            var configuration = configuration(options)
+            configuration.model = first.model
             let explorer = Explorer(configuration)
             print("\nshrinking the workload of seed \(first.seed) (up to 30 s)...")
             if let (workload, violation) = explorer.shrink(
@@ -52,8 +79,27 @@ enum ExploreRunner {
                 for step in workload.steps { print("  \(step)") }
             }
         }
-        if let json = options.json, !write(report, to: json) { return 1 }
-        return report.violations.isEmpty ? 0 : 1
+        if let json = options.json {
+            let seconds = Explorer.Report.seconds(ContinuousClock.now - started)
+            let states = reports.map(\.statesVerified).reduce(0, +)
+            let summary = ExploreSummary(
+                seed: seed, statesVerified: states, statesPerSecond: Double(states) / max(seconds, 1e-9),
+                crashPoints: reports.map(\.crashPoints).reduce(0, +),
+                exhaustiveCrashPoints: reports.map(\.exhaustiveCrashPoints).reduce(0, +),
+                sampledCrashPoints: reports.map(\.sampledCrashPoints).reduce(0, +), violations: violations,
+                models: reports)
+            if !write(summary, to: json) { return 1 }
+        }
+        return violations.isEmpty ? 0 : 1
+    }
+
+    /// Checked states per outcome class (rows) and model (columns).
+    static func outcomeTable(_ reports: [Explorer.Report]) -> String {
+        var rows = [["outcome"] + reports.map(\.model.rawValue)]
+        for outcome in Explorer.Outcome.allCases {
+            rows.append([outcome.rawValue] + reports.map { "\($0.outcomes[outcome.rawValue] ?? 0)" })
+        }
+        return format(rows)
     }
 
     /// One line of running totals.
