@@ -53,8 +53,13 @@ extension Explorer.Session {
         } else {
             text += ". Not durable: " + needed.map(\.description).joined(separator: "; ")
         }
-        if let lost = firstLostWrite(check(snapshot.crashed(seed: 0, model: .strict)).recovered, history) {
+        let recovered = check(snapshot.crashed(seed: 0, model: .strict)).recovered
+        if let lost = firstLostWrite(recovered, history) {
             text += ". The first write that depends on it: #\(lost) (\(Self.describe(history.entries[lost].operation)))"
+        } else if recovered == nil, let first = history.entries.firstIndex(where: { $0.acknowledged && $0.sync }) {
+            text +=
+                ". Every durable write depends on it, the first being #\(first) "
+                + "(\(Self.describe(history.entries[first].operation))): the database does not open without it"
         }
         return text
     }

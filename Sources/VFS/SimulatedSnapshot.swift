@@ -146,7 +146,7 @@ public struct SimulatedSnapshot: Sendable {
 
         public var description: String {
             switch kind {
-            case .fileData(let bytes): return "\(bytes) unsynced bytes of \(path) (the file was never synced since)"
+            case .fileData(let bytes): return "\(bytes) unsynced bytes of \(path) (written since its last sync)"
             case .directoryEntry(let operation):
                 return "the \(operation) in directory \(Path.parent(of: path)) (the directory was not synced since)"
             }
