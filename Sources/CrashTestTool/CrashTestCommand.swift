@@ -10,6 +10,8 @@ enum CrashTestCommand {
     case worker(String)
     case explore(ExploreOptions)
     case ablate(ExploreOptions)
+    case cycles(CyclesOptions)
+    case cyclesHelp
     case exploreHelp
     case help
 
@@ -39,6 +41,7 @@ enum CrashTestCommand {
                crashtest explore [OPTIONS]    record workloads once in process, check every crash state
                crashtest ablate [OPTIONS]     remove each sync site in turn: which removals does explore catch?
                                               (`crashtest explore --help` lists their options)
+               crashtest cycles [OPTIONS]     random in-process crash cycles, as CrashPropertyTests runs them
 
         ARGUMENTS:
           SCENARIO                a scenario name from FaultScenarios/ or a path to a .scenario file
@@ -66,6 +69,10 @@ enum CrashTestCommand {
             let options = try parseExplore(rest)
             return first == "explore" ? .explore(options) : .ablate(options)
         }
+        if first == "cycles" {
+            if rest.contains("-h") || rest.contains("--help") { return .cyclesHelp }
+            return .cycles(try parseCycles(rest))
+        }
         if arguments.contains("-h") || arguments.contains("--help") || first == "help" { return .help }
         switch first {
         case "__worker":
@@ -81,7 +88,7 @@ enum CrashTestCommand {
             return .run(try parseRun(rest))
         default:
             throw UsageError(
-                description: "unknown command \"\(first)\" (expected run, list, replay, explore or ablate)")
+                description: "unknown command \"\(first)\" (expected run, list, replay, explore, ablate or cycles)")
         }
     }
 

@@ -11,7 +11,9 @@ do {
     command = try CrashTestCommand.parse(Array(CommandLine.arguments.dropFirst()))
 } catch {
     let subcommand = CommandLine.arguments.dropFirst().first ?? ""
-    let usage = ["explore", "ablate"].contains(subcommand) ? CrashTestCommand.exploreUsage : CrashTestCommand.usage
+    let usage =
+        ["explore", "ablate"].contains(subcommand)
+        ? CrashTestCommand.exploreUsage : subcommand == "cycles" ? CrashTestCommand.cyclesUsage : CrashTestCommand.usage
     printError("error: \(error)\n\n\(usage)")
     exit(64)
 }
@@ -21,6 +23,10 @@ case .help:
     print(CrashTestCommand.usage)
 case .exploreHelp:
     print(CrashTestCommand.exploreUsage)
+case .cyclesHelp:
+    print(CrashTestCommand.cyclesUsage)
+case .cycles(let options):
+    exit(CyclesRunner.run(options))
 case .explore(let options):
     exit(ExploreRunner.explore(options))
 case .ablate(let options):

@@ -65,6 +65,16 @@ struct ExplorerTests {
         #expect(violation.detail.contains("creation of /db/") && violation.detail.contains(".ldb"), "\(violation)")
     }
 
+    /// Every directory sync of the engine removed at once: the ledger still names a directory entry.
+    @Test func everyDirectorySyncRemovedIsCaughtByTheLedger() throws {
+        let directories = Set(Explorer(.init(model: .powerLoss)).syncSites(seed: 7).filter { $0.kind == .directory })
+        #expect(directories.count >= 3)
+        let report = explore(.powerLoss, removing: directories)
+        let violation = try #require(report.violations.first)
+        #expect(violation.check == .ledger, "\(violation)")
+        #expect(violation.detail.contains("in directory /db (the directory was not synced since)"), "\(violation)")
+    }
+
     @Test func withoutTheLedgerTheCrashStatesStillCatchARemovedLogSync() throws {
         let report = explore(.powerLoss, removing: [SyncSite(after: .walSync, kind: .file)], ledger: false)
         let violation = try #require(report.violations.first)
