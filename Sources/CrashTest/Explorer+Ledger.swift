@@ -27,32 +27,29 @@ extension Explorer.Session {
         }
     }
 
-    /// Names what a failed ledger check depends on: every unsynced change without which (everything else made
-    /// durable) the promise still fails, and the first acknowledged write the durable bytes lost.
+    /// Names what a failed ledger check depends on: a minimal set of unsynced changes whose durability keeps the
+    /// promise (each needed given the others), and the first acknowledged write the durable bytes lost.
     func diagnose(
         _ snapshot: SimulatedSnapshot, history: History, entry: Int?, image: PreCrashImage, problem: String
     ) -> String {
         func check(_ fs: SimulatedFileSystem) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
-            RecoveryCheck(
-                crashed: fs, directory: Explorer.directory, options: explorer.options(fs), model: .strict,
-                image: image
-            ).verify(history, requirement: .synced)
+            explorer.check(fs, history: history, model: .strict, image: image)
         }
         let promise =
             entry.map { "the return of synced write #\($0) (\(Self.describe(history.entries[$0].operation)))" }
             ?? "a flush() or close()"
         var text = "at \(promise), the durable bytes alone do not recover what was acknowledged as durable: \(problem)"
         let changes = snapshot.nonDurableChanges
-        if check(snapshot.durable(except: nil)).problem != nil {
+        if check(snapshot.durable(only: Set(changes))).problem != nil {
             return text + ". It fails even with every change durable, so no missing sync explains it"
         }
-        let needed = changes.filter { check(snapshot.durable(except: $0)).problem != nil }
-        if needed.isEmpty {
-            text += ". No single unsynced change explains it; unsynced: "
-            text += changes.prefix(6).map(\.description).joined(separator: "; ")
-        } else {
-            text += ". Not durable: " + needed.map(\.description).joined(separator: "; ")
+        // A minimal set of changes whose durability keeps the promise: drop each in turn while it still holds.
+        var needed = Set(changes)
+        for change in changes {
+            needed.remove(change)
+            if check(snapshot.durable(only: needed)).problem != nil { needed.insert(change) }
         }
+        text += ". Not durable: " + changes.filter(needed.contains).map(\.description).joined(separator: "; ")
         let recovered = check(snapshot.crashed(seed: 0, model: .strict)).recovered
         if let lost = firstLostWrite(recovered, history) {
             text += ". The first write that depends on it: #\(lost) (\(Self.describe(history.entries[lost].operation)))"

@@ -110,10 +110,7 @@ extension Explorer {
             }
             let copy = nesting ? crashed.crash(seed: 0, model: .processCrash) : nil
             report.recoveries += 1
-            let check = RecoveryCheck(
-                crashed: crashed, directory: Explorer.directory, options: explorer.options(crashed), model: model,
-                image: image)
-            let (contents, problem) = check.verify(history, requirement: requirement)
+            let (contents, problem) = explorer.check(crashed, history: history, model: model, image: image)
             report.count(Outcome.classify(contents: contents, problem: problem))
             if let problem {
                 return (problem.hasPrefix("VIOLATION") ? .oracle : .recovery, problem, false)
@@ -123,7 +120,7 @@ extension Explorer {
             guard let copy, random.below(100) < configuration.recoveryCrashPercent else { return nil }
             // Crash recovery itself part-way, then crash again: recovery must be crash-safe too.
             copy.armCrash(afterOperations: random.below(max(crashed.operationCount, 1)))
-            if let db = try? Database(path: Explorer.directory, options: explorer.options(copy)) { try? db.close() }
+            explorer.openAndClose(copy)
             guard copy.hasCrashed else { return nil }
             report.nestedCrashes += 1
             let again = copy.crash(seed: random.next(), model: model)

@@ -190,9 +190,16 @@ public struct Explorer: Sendable {
     }
 
     public let configuration: Configuration
-    static let directory = "/db"
+    /// The store under test; nil for the engine (`LSMKV.Database` with ``Configuration/engine``).
+    public let store: StoreOpener?
+    /// The directory every store lives in.
+    public static let directory = "/db"
 
-    public init(_ configuration: Configuration) { self.configuration = configuration }
+    /// An explorer of the engine, or of `store` (the engine settings of `configuration` then do not apply).
+    public init(_ configuration: Configuration, store: StoreOpener? = nil) {
+        self.configuration = configuration
+        self.store = store
+    }
 
     /// One recorded run of a workload.
     struct Run {
@@ -213,17 +220,16 @@ public struct Explorer: Sendable {
         var history = TimedHistory(fileSystem: fs, base: recording.startIndex)
         let ablating = SyncAblatingFileSystem(
             wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
-        var options = configuration.engine.options(fileSystem: fs)
-        ablating.install(into: &options)
-        let runner = WorkloadRunner { [options] in try Database(path: Self.directory, options: options) }
-        let result = runner.run(workload, recording: &history) { _ in .stop }
-        var failure = result.firstError.map { "\($0)" }
-        if let db = result.database {
-            do {
-                try db.close()
-                history.markDurable()
-            } catch {
-                if failure == nil { failure = "close: \(error)" }
+        var failure: String?
+        if let store {
+            failure = Self.run(workload, recording: &history) {
+                AnyCrashTestableStore(try store.open(ablating, Self.directory))
+            }
+        } else {
+            var options = configuration.engine.options(fileSystem: fs)
+            ablating.install(into: &options)
+            failure = Self.run(workload, recording: &history) { [options] in
+                try Database(path: Self.directory, options: options)
             }
         }
         fs.stopRecording(recording)
@@ -231,11 +237,61 @@ public struct Explorer: Sendable {
         return Run(recording: recording, history: history, sitesSeen: ablating.sitesSeen, failure: failure)
     }
 
+    /// Runs `workload` with the ``WorkloadRunner`` step function on the store `open` opens, stopping at the first
+    /// error, then closes it (a durability point). Returns the first error's description, or nil.
+    static func run<Store: CrashTestableStore>(
+        _ workload: Workload, recording history: inout TimedHistory, open: () throws -> Store
+    ) -> String? {
+        var current: Store?
+        do {
+            current = try open()
+            for step in workload.steps {
+                guard let store = current else { break }
+                try WorkloadRunner.perform(step, on: store, current: &current, recording: &history) { _ in try open() }
+            }
+            try current?.close()
+            if current != nil { history.markDurable() }
+            return nil
+        } catch {
+            try? current?.close()
+            return "\(error)"
+        }
+    }
+
+    /// Checks the crashed file system `fs` with the ``RecoveryCheck``: for the engine with its own options, its
+    /// integrity check and its honest refusals, for another store through ``CrashTestableStore``.
+    func check(_ fs: SimulatedFileSystem, history: History, model: CrashModel, image: PreCrashImage) -> (
+        recovered: [[UInt8]: [UInt8]]?, problem: String?
+    ) {
+        let requirement = CrashOracle.Requirement(after: model)
+        guard let store else {
+            return RecoveryCheck(
+                crashed: fs, directory: Self.directory, options: options(fs), model: model, image: image
+            )
+            .verify(history, requirement: requirement)
+        }
+        let wrapped = SyncAblatingFileSystem(wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
+        return RecoveryCheck.verify(history, requirement: requirement) {
+            AnyCrashTestableStore(try store.open(wrapped, Self.directory))
+        }
+    }
+
+    /// Opens and closes the store on `fs` (to crash its recovery), ignoring errors.
+    func openAndClose(_ fs: SimulatedFileSystem) {
+        if let store {
+            let wrapped = SyncAblatingFileSystem(
+                wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
+            try? store.open(wrapped, Self.directory).close()
+        } else if let db = try? Database(path: Self.directory, options: options(fs)) {
+            try? db.close()
+        }
+    }
+
     /// The sync sites the workload of `seed` syncs at, with nothing removed: the candidates for ``SyncAblation``.
     public func syncSites(seed: UInt64) -> Set<SyncSite> {
         var plain = configuration
         plain.removedSyncs = []
-        return Explorer(plain).record(workload(seed: seed)).sitesSeen
+        return Explorer(plain, store: store).record(workload(seed: seed)).sitesSeen
     }
 
     /// The workload of `seed`.

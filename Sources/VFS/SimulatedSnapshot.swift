@@ -198,21 +198,21 @@ public struct SimulatedSnapshot: Sendable {
         return result
     }
 
-    /// A file system holding this instant's state with everything durable except `change` (which stays as
-    /// unsynced, so is lost): what a crash would leave had every other sync been made. With `change` nil,
-    /// everything is durable (the process-crash state).
-    public func durable(except change: NonDurableChange?) -> SimulatedFileSystem {
+    /// A file system holding what a strict crash would leave had exactly `changes` (of ``nonDurableChanges``) been
+    /// made durable: those files synced, those directory operations synced; every other change is lost.
+    public func durable(only changes: Set<NonDurableChange>) -> SimulatedFileSystem {
         var state = self.state
-        for id in state.inodes.keys where id != change?.inode {
+        let files = Set(changes.compactMap(\.inode))
+        let operations = Set(changes.compactMap(\.entryOperation))
+        for id in files where state.inodes[id] != nil {
             state.inodes[id]!.durable = state.inodes[id]!.written
             state.inodes[id]!.pending = []
         }
         var entries = directories.mapValues(\.durable)
-        for entry in pendingEntries where entry.operation != change?.entryOperation {
+        for entry in pendingEntries where operations.contains(entry.operation) {
             entries[entry.directory]![entry.name] = entry.inode
         }
         for (path, durable) in entries { state.directories[path]!.durable = durable }
-        state.pendingEntries.removeAll { $0.operation != change?.entryOperation }
         return SimulatedFileSystem(state: state.crashed(seed: 0, model: .strict))
     }
 }
