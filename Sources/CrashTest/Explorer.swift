@@ -20,8 +20,8 @@ import VFS
 /// - **Nested crashes**: for ``Configuration/recoveryCrashPercent`` of the distinct images, recovery itself is
 ///   crashed at a seeded operation, the result crashed again under the same model and checked.
 /// - **Durability ledger**: at every return of a synced write, `flush()` and `close()`, the durable bytes alone
-///   must already recover everything acknowledged as durable; a failure names the unsynced file or directory entry
-///   it depends on (a change is needed when making everything else durable still breaks the promise).
+///   must already recover everything acknowledged as durable; a failure names the unsynced files or directory
+///   entries it depends on (a minimal set of changes whose durability keeps the promise).
 ///
 /// Everything is a function of the seed. Background work runs inline so the recording is exact.
 public struct Explorer: Sendable {

@@ -1,3 +1,5 @@
+import VFS
+
 extension CrashTestCommand {
     /// Reads a command's arguments one at a time, with the typed option values every command shares.
     struct ArgumentReader {
@@ -44,6 +46,17 @@ extension CrashTestCommand {
                 throw UsageError(description: "\(option) needs a positive whole number, got \"\(text)\"")
             }
             return number
+        }
+
+        /// A `--model` value: a crash model's name, or `all` for every one.
+        mutating func models(_ option: String) throws(UsageError) -> [CrashModel] {
+            let text = try value(option)
+            if text == "all" { return CrashModel.allCases }
+            guard let model = CrashModel(rawValue: text) else {
+                throw UsageError(
+                    description: "\(option) needs process-crash, power-loss, strict or all, got \"\(text)\"")
+            }
+            return [model]
         }
     }
 }

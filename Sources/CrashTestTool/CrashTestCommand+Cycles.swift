@@ -34,16 +34,7 @@ extension CrashTestCommand {
         var reader = ArgumentReader(arguments)
         while let argument = reader.next() {
             switch argument {
-            case "--model":
-                let text = try reader.value(argument)
-                if text == "all" {
-                    options.models = CrashModel.allCases
-                } else if let model = CrashModel(rawValue: text) {
-                    options.models = [model]
-                } else {
-                    throw UsageError(
-                        description: "--model needs process-crash, power-loss, strict or all, got \"\(text)\"")
-                }
+            case "--model": options.models = try reader.models(argument)
             case "--cycles": options.cycles = try reader.positive(argument)
             case "--duration": options.duration = try reader.seconds(argument)
             case "--seed": options.seed = try reader.seed(argument)

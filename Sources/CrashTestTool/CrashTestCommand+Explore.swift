@@ -53,16 +53,7 @@ extension CrashTestCommand {
         var reader = ArgumentReader(arguments)
         while let argument = reader.next() {
             switch argument {
-            case "--model":
-                let text = try reader.value(argument)
-                if text == "all" {
-                    options.models = CrashModel.allCases
-                } else if let model = CrashModel(rawValue: text) {
-                    options.models = [model]
-                } else {
-                    throw UsageError(
-                        description: "--model needs process-crash, power-loss, strict or all, got \"\(text)\"")
-                }
+            case "--model": options.models = try reader.models(argument)
             case "--steps": options.steps = try reader.positive(argument)
             case "--workloads": options.workloads = try reader.positive(argument)
             case "--threads": options.threads = try reader.positive(argument)
