@@ -28,6 +28,7 @@ public struct StoreOpener: Sendable {
     /// Opens the store in `directory` (which exists) on `fileSystem`.
     public var open: @Sendable (_ fileSystem: any FileSystem, _ directory: String) throws -> any CrashTestableStore
 
+    /// An opener calling `open`.
     public init(
         open: @escaping @Sendable (_ fileSystem: any FileSystem, _ directory: String) throws -> any CrashTestableStore
     ) {

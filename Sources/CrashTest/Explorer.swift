@@ -35,13 +35,19 @@ public struct Explorer: Sendable {
 
     /// What to explore.
     public struct Configuration: Sendable, Equatable {
+        /// What a crash keeps.
         public var model: CrashModel
+        /// Steps per workload, drawn from ``mix``.
         public var workloadLength = 40
+        /// What the workloads are made of.
         public var mix = Workload.Mix()
         /// A tiny MemTable, so flushes (and their durability protocol) happen often.
         public var writeBufferSize = 1024
+        /// The compaction strategy under test.
         public var compaction = CompactionStrategy.leveled
+        /// Level-0 tables that start a compaction: low, so short workloads crash inside compactions too.
         public var level0CompactionTrigger = 2
+        /// Where crashes are placed.
         public var crashPoints = CrashPoints.everyOperation
         /// Power-loss states per crash point up to which all of them are checked.
         public var exhaustiveLimit = 1 << 10
@@ -58,6 +64,7 @@ public struct Explorer: Sendable {
         /// Stop a workload at its first violation.
         public var stopAtFirstViolation = true
 
+        /// The defaults, under `model`.
         public init(model: CrashModel) { self.model = model }
 
         /// The engine settings of this configuration.
@@ -83,8 +90,11 @@ public struct Explorer: Sendable {
             case workload
         }
 
+        /// The check that caught it.
         public var check: Check
+        /// The workload's seed: `crashtest explore --seed` replays it.
         public var seed: UInt64
+        /// The crash model explored.
         public var model: CrashModel
         /// The number of file-system operations made before the crash (or the durability point).
         public var operationIndex: Int
@@ -104,28 +114,37 @@ public struct Explorer: Sendable {
 
     /// What an exploration did and found.
     public struct Report: Sendable, Codable {
+        /// The crash model explored.
         public var model: CrashModel
+        /// Workloads recorded and explored.
         public var workloads = 0
         /// File-system operations recorded over all workloads.
         public var operations = 0
+        /// Crash points explored.
         public var crashPoints = 0
         /// Crash points whose every allowed state was checked (all of them for process crash and strict).
         public var exhaustiveCrashPoints = 0
+        /// Crash points with more power-loss states than the limit, sampled.
         public var sampledCrashPoints = 0
         /// Crash states recovered (or reused) and judged, nested ones and ledger images included.
         public var statesVerified = 0
         /// Distinct crash images actually recovered (open, read, integrity check, marker write and reopen).
         public var recoveries = 0
+        /// States that came from a crash during recovery.
         public var nestedCrashes = 0
+        /// Durability points the ledger checked.
         public var ledgerChecks = 0
+        /// What was found wrong (with ``Configuration/stopAtFirstViolation``, at most one per workload).
         public var violations: [Violation] = []
         /// How many checked states fell in each ``Outcome`` class, by its description.
         public var outcomes: [String: Int] = [:]
         /// Time spent, recording included.
         public var seconds = 0.0
 
+        /// An empty report for `model`.
         public init(model: CrashModel) { self.model = model }
 
+        /// ``statesVerified`` over ``seconds``.
         public var statesPerSecond: Double { seconds > 0 ? Double(statesVerified) / seconds : 0 }
 
         /// Adds `other`'s counts and violations to this report.
@@ -189,6 +208,7 @@ public struct Explorer: Sendable {
         }
     }
 
+    /// What to explore.
     public let configuration: Configuration
     /// The store under test; nil for the engine (`LSMKV.Database` with ``Configuration/engine``).
     public let store: StoreOpener?

@@ -138,6 +138,7 @@ public struct SimulatedSnapshot: Sendable {
             case directoryEntry(operation: String)
         }
 
+        /// File data or a directory entry.
         public var kind: Kind
         /// The file (its current name, or its durable one when it has no current name), or the directory.
         public var path: String
