@@ -81,6 +81,7 @@ extension Explorer {
                         snapshot.crashed(seed: random.next(), model: .powerLoss)
                     }
                     report.sampledCrashPoints += 1
+                    report.sampledAt.append("\(seed)@\(point)")
                 }
             }
             for state in states {

@@ -126,6 +126,8 @@ public struct Explorer: Sendable {
         public var exhaustiveCrashPoints = 0
         /// Crash points with more power-loss states than the limit, sampled.
         public var sampledCrashPoints = 0
+        /// Which crash points were sampled, as `seed@operation` (every other one was covered exhaustively).
+        public var sampledAt: [String] = []
         /// Crash states recovered (or reused) and judged, nested ones and ledger images included.
         public var statesVerified = 0
         /// Distinct crash images actually recovered (open, read, integrity check, marker write and reopen).
@@ -154,6 +156,7 @@ public struct Explorer: Sendable {
             crashPoints += other.crashPoints
             exhaustiveCrashPoints += other.exhaustiveCrashPoints
             sampledCrashPoints += other.sampledCrashPoints
+            sampledAt += other.sampledAt
             statesVerified += other.statesVerified
             recoveries += other.recoveries
             nestedCrashes += other.nestedCrashes
@@ -167,7 +170,7 @@ public struct Explorer: Sendable {
         mutating func count(_ outcome: Outcome) { outcomes[outcome.rawValue, default: 0] += 1 }
 
         enum CodingKeys: String, CodingKey {
-            case model, workloads, operations, crashPoints, exhaustiveCrashPoints, sampledCrashPoints
+            case model, workloads, operations, crashPoints, exhaustiveCrashPoints, sampledCrashPoints, sampledAt
             case statesVerified, recoveries, nestedCrashes, ledgerChecks, violations, outcomes, seconds
             case statesPerSecond
         }
@@ -180,6 +183,7 @@ public struct Explorer: Sendable {
             try container.encode(crashPoints, forKey: .crashPoints)
             try container.encode(exhaustiveCrashPoints, forKey: .exhaustiveCrashPoints)
             try container.encode(sampledCrashPoints, forKey: .sampledCrashPoints)
+            try container.encode(sampledAt, forKey: .sampledAt)
             try container.encode(statesVerified, forKey: .statesVerified)
             try container.encode(recoveries, forKey: .recoveries)
             try container.encode(nestedCrashes, forKey: .nestedCrashes)
@@ -198,6 +202,7 @@ public struct Explorer: Sendable {
             crashPoints = try container.decode(Int.self, forKey: .crashPoints)
             exhaustiveCrashPoints = try container.decode(Int.self, forKey: .exhaustiveCrashPoints)
             sampledCrashPoints = try container.decode(Int.self, forKey: .sampledCrashPoints)
+            sampledAt = try container.decode([String].self, forKey: .sampledAt)
             statesVerified = try container.decode(Int.self, forKey: .statesVerified)
             recoveries = try container.decode(Int.self, forKey: .recoveries)
             nestedCrashes = try container.decode(Int.self, forKey: .nestedCrashes)

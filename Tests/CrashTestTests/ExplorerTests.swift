@@ -32,6 +32,7 @@ struct ExplorerTests {
         #expect(report.crashPoints > 50)
         #expect(report.ledgerChecks > 5)
         #expect(report.statesVerified >= report.crashPoints)
+        #expect(report.sampledAt.count == report.sampledCrashPoints)
         if model == .powerLoss {
             #expect(report.exhaustiveCrashPoints > 0)
             #expect(report.statesVerified > 2 * report.crashPoints)
