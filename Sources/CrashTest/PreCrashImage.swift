@@ -12,6 +12,12 @@ struct PreCrashImage: Sendable {
         written = fs.snapshotFiles()
     }
 
+    /// The image of a recorded instant.
+    init(_ snapshot: SimulatedSnapshot) {
+        durable = snapshot.durableFiles()
+        written = snapshot.currentFiles()
+    }
+
     /// Whether refusing to open with "damage at `offset` of `file`" is an honest answer for the crashed bytes.
     ///
     /// It is when the damage lies past everything durable in that file, and the crash left a hole there: a sector

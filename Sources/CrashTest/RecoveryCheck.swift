@@ -51,10 +51,28 @@ public struct RecoveryCheck: Sendable {
     public func verify(_ history: History, requirement: CrashOracle.Requirement) -> (
         recovered: [[UInt8]: [UInt8]]?, problem: String?
     ) {
-        let db: Database
+        let allowsRefusal = allowsRefusal
+        return Self.verify(
+            history, requirement: requirement,
+            open: { try Database(path: directory, options: options) },
+            isHonestRefusal: { error in
+                guard case LSMKVError.corruption(let file, let offset, _) = error else { return false }
+                return allowsRefusal?(file, offset) == true
+            },
+            integrityProblem: { Self.integrityProblem(path: directory, fileSystem: options.fileSystem) })
+    }
+
+    /// The check on any ``CrashTestableStore``: open it with `open` (an error for which `isHonestRefusal` holds is
+    /// an honest answer), read it whole, run `integrityProblem` (nil: healthy), judge the contents with the oracle,
+    /// then apply a synced marker write, close, reopen and require everything unchanged plus the marker.
+    public static func verify<Store: CrashTestableStore>(
+        _ history: History, requirement: CrashOracle.Requirement, open: () throws -> Store,
+        isHonestRefusal: (any Error) -> Bool = { _ in false }, integrityProblem: () -> String? = { nil }
+    ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
+        let db: Store
         do {
-            db = try Database(path: directory, options: options)
-        } catch LSMKVError.corruption(let file, let offset, _) where allowsRefusal?(file, offset) == true {
+            db = try open()
+        } catch  where isHonestRefusal(error) {
             return (nil, nil)
         } catch {
             return (nil, "the crashed database did not open: \(error)")
@@ -62,37 +80,31 @@ public struct RecoveryCheck: Sendable {
         defer { try? db.close() }
         let recovered: [[UInt8]: [UInt8]]
         do {
-            recovered = try Self.contents(db)
+            recovered = try db.contents()
         } catch {
             return (nil, "reading the recovered database failed: \(error)")
         }
-        if let problem = Self.integrityProblem(path: directory, fileSystem: options.fileSystem) {
-            return (recovered, problem)
-        }
+        if let problem = integrityProblem() { return (recovered, problem) }
         let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
         guard verdict.isConsistent else { return (recovered, verdict.description) }
         do {
-            try db.put(Self.marker, Self.markerValue, sync: true)
+            try db.apply(.put(key: marker, value: markerValue), sync: true)
             try db.close()
-            let again = try Database(path: directory, options: options)
+            let again = try open()
             defer { try? again.close() }
-            guard try again.get(Self.marker) == Self.markerValue else {
+            let contents = try again.contents()
+            guard contents[marker] == markerValue else {
                 return (recovered, "a synced write made after recovery was lost at the next reopen")
             }
             var expected = recovered
-            expected[Self.marker] = Self.markerValue
-            if try Self.contents(again) != expected {
+            expected[marker] = markerValue
+            if contents != expected {
                 return (recovered, "the database changed between two clean reopens after recovery")
             }
         } catch {
             return (recovered, "writing to the recovered database failed: \(error)")
         }
         return (recovered, nil)
-    }
-
-    /// Every key and value of `db`.
-    private static func contents(_ db: Database) throws -> [[UInt8]: [UInt8]] {
-        Dictionary(uniqueKeysWithValues: try db.scan().map { ($0.key, $0.value) })
     }
 
     /// Runs the read-only integrity check (`lsmkv verify`) on a recovered database: nil when it finds no

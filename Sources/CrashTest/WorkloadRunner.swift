@@ -107,17 +107,18 @@ struct WorkloadRunner {
     /// The one step function: performs `step` on `db` and records it in `sink`. A `.reopen` closes `db` (setting
     /// `current` to nil first, so a failed close or open leaves no database open) and opens the next with `open`.
     /// - Throws: the database's error (the step stays unacknowledged), or the sink's.
-    static func perform<Sink: HistorySink>(
-        _ step: Workload.Step, on db: Database, current: inout Database?, recording sink: inout Sink,
-        open: (inout Sink) throws -> Database
+    /// Works on any ``CrashTestableStore`` (the engine adopts it): `apply` is `write(batch)`, `makeDurable` `flush()`.
+    static func perform<Sink: HistorySink, Store: CrashTestableStore>(
+        _ step: Workload.Step, on db: Store, current: inout Store?, recording sink: inout Sink,
+        open: (inout Sink) throws -> Store
     ) throws {
         switch step {
         case .write(let operation, let sync):
             let index = try sink.issue(operation, sync: sync)
-            try db.write(operation.writeBatch, sync: sync)
+            try db.apply(operation, sync: sync)
             try sink.acknowledge(index)
         case .flush:
-            try db.flush()
+            try db.makeDurable()
             try sink.markDurable()
         case .reopen:
             current = nil

@@ -8,6 +8,11 @@ enum CrashTestCommand {
     case list
     case replay(String)
     case worker(String)
+    case explore(ExploreOptions)
+    case ablate(ExploreOptions)
+    case cycles(CyclesOptions)
+    case cyclesHelp
+    case exploreHelp
     case help
 
     /// Options of `crashtest run` (and of the bare `crashtest`).
@@ -33,6 +38,10 @@ enum CrashTestCommand {
                              [--json FILE] [--keep-failures DIR]
                crashtest list                 list the scenarios and what they attack
                crashtest replay FILE          rerun a kept failing cycle from its replay.json
+               crashtest explore [OPTIONS]    record workloads once in process, check every crash state
+               crashtest ablate [OPTIONS]     remove each sync site in turn: which removals does explore catch?
+                                              (`crashtest explore --help` lists their options)
+               crashtest cycles [OPTIONS]     random in-process crash cycles, as CrashPropertyTests runs them
 
         ARGUMENTS:
           SCENARIO                a scenario name from FaultScenarios/ or a path to a .scenario file
@@ -54,8 +63,17 @@ enum CrashTestCommand {
     /// Parses the arguments after the program name.
     static func parse(_ arguments: [String]) throws(UsageError) -> CrashTestCommand {
         guard let first = arguments.first else { return .runAll }
-        if arguments.contains("-h") || arguments.contains("--help") || first == "help" { return .help }
         let rest = Array(arguments.dropFirst())
+        if first == "explore" || first == "ablate" {
+            if rest.contains("-h") || rest.contains("--help") { return .exploreHelp }
+            let options = try parseExplore(rest)
+            return first == "explore" ? .explore(options) : .ablate(options)
+        }
+        if first == "cycles" {
+            if rest.contains("-h") || rest.contains("--help") { return .cyclesHelp }
+            return .cycles(try parseCycles(rest))
+        }
+        if arguments.contains("-h") || arguments.contains("--help") || first == "help" { return .help }
         switch first {
         case "__worker":
             guard rest.count == 1 else { throw UsageError(description: "__worker takes one job file") }
@@ -69,46 +87,25 @@ enum CrashTestCommand {
         case "run":
             return .run(try parseRun(rest))
         default:
-            throw UsageError(description: "unknown command \"\(first)\" (expected run, list or replay)")
+            throw UsageError(
+                description: "unknown command \"\(first)\" (expected run, list, replay, explore, ablate or cycles)")
         }
     }
 
     private static func parseRun(_ arguments: [String]) throws(UsageError) -> RunOptions {
         var options = RunOptions()
-        var index = 0
-        func value(_ option: String) throws(UsageError) -> String {
-            index += 1
-            guard index < arguments.count else { throw UsageError(description: "\(option) needs a value") }
-            return arguments[index]
-        }
-        while index < arguments.count {
-            let argument = arguments[index]
+        var reader = ArgumentReader(arguments)
+        while let argument = reader.next() {
             switch argument {
-            case "--seed":
-                let text = try value(argument)
-                guard let seed = UInt64(text) else {
-                    throw UsageError(description: "--seed needs a whole number >= 0, got \"\(text)\"")
-                }
-                options.seed = seed
-            case "--duration":
-                let text = try value(argument)
-                guard let seconds = Double(text), seconds > 0 else {
-                    throw UsageError(description: "--duration needs a positive number of seconds, got \"\(text)\"")
-                }
-                options.duration = seconds
-            case "--cycles":
-                let text = try value(argument)
-                guard let cycles = Int(text), cycles > 0 else {
-                    throw UsageError(description: "--cycles needs a positive whole number, got \"\(text)\"")
-                }
-                options.cycles = cycles
-            case "--json": options.json = try value(argument)
-            case "--keep-failures": options.keepFailures = try value(argument)
+            case "--seed": options.seed = try reader.seed(argument)
+            case "--duration": options.duration = try reader.seconds(argument)
+            case "--cycles": options.cycles = try reader.positive(argument)
+            case "--json": options.json = try reader.value(argument)
+            case "--keep-failures": options.keepFailures = try reader.value(argument)
             default:
                 if argument.hasPrefix("-") { throw UsageError(description: "unknown option \"\(argument)\"") }
                 options.scenarios.append(argument)
             }
-            index += 1
         }
         if options.duration != nil && options.cycles != nil {
             throw UsageError(description: "give --duration or --cycles, not both")

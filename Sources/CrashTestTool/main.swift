@@ -10,13 +10,27 @@ let command: CrashTestCommand
 do {
     command = try CrashTestCommand.parse(Array(CommandLine.arguments.dropFirst()))
 } catch {
-    printError("error: \(error)\n\n\(CrashTestCommand.usage)")
+    let subcommand = CommandLine.arguments.dropFirst().first ?? ""
+    let usage =
+        ["explore", "ablate"].contains(subcommand)
+        ? CrashTestCommand.exploreUsage : subcommand == "cycles" ? CrashTestCommand.cyclesUsage : CrashTestCommand.usage
+    printError("error: \(error)\n\n\(usage)")
     exit(64)
 }
 
 switch command {
 case .help:
     print(CrashTestCommand.usage)
+case .exploreHelp:
+    print(CrashTestCommand.exploreUsage)
+case .cyclesHelp:
+    print(CrashTestCommand.cyclesUsage)
+case .cycles(let options):
+    exit(CyclesRunner.run(options))
+case .explore(let options):
+    exit(ExploreRunner.explore(options))
+case .ablate(let options):
+    exit(ExploreRunner.ablate(options))
 case .worker(let jobPath):
     guard let data = FileManager.default.contents(atPath: jobPath),
         let job = try? JSONDecoder().decode(WorkerJob.self, from: data)

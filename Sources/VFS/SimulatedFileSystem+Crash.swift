@@ -65,7 +65,7 @@ extension SimulatedState {
     /// The file's size is its durable size, its size after any of the unsynced changes, or a sector boundary in
     /// between (metadata is journaled separately, and writeback proceeds in stages). One third of the time the
     /// file survives as written, one third of the time it is exactly its durable state, otherwise it is torn.
-    static func powerLossContent(of inode: Inode, random: inout SplitMix64) -> [UInt8] {
+    static func powerLossContent(of inode: Inode, random: inout some CrashChoices) -> [UInt8] {
         guard !inode.pending.isEmpty else { return inode.durable }
         switch random.below(3) {
         case 0: return inode.written

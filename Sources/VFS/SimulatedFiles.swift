@@ -9,8 +9,18 @@ extension SimulatedState {
 
     /// Forgets a handle (idempotent) and drops its inode if nothing else refers to it.
     mutating func release(_ handle: Int) {
-        guard handles.removeValue(forKey: handle) != nil else { return }
+        guard let released = handles.removeValue(forKey: handle) else { return }
+        // Only the released handle's inode can have become garbage, and a named one has not.
+        if isNamed(released.inode) { return }
         collectGarbage()
+    }
+
+    /// Whether a current, durable or pending directory entry names `inode`.
+    func isNamed(_ inode: Int) -> Bool {
+        for directory in directories.values {
+            if directory.current.values.contains(inode) || directory.durable.values.contains(inode) { return true }
+        }
+        return pendingEntries.contains { $0.inode == inode }
     }
 }
 
