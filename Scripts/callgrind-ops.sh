@@ -7,9 +7,10 @@
 # put:       fillrandom --num=NUM under callgrind, all instructions of the process (flushes and compactions
 #            included) divided by NUM.
 # get hit (readrandom), get miss (readmissing), next (readseq), seek (seekrandom: makeIterator(from:) and one
-# next): a database of NUM random entries is filled once (not counted) and copied before each run, so every
-# binary reads the same files; each workload runs twice under callgrind with --reads=R1 and --reads=R2 and
-# the difference in instructions divided by R2 - R1, so opening and recovery cancel out.
+# next): a database of NUM random entries is filled and fully compacted once (`lsmkv compact`, not counted, so
+# no background compaction runs during the reads) and copied before each run; each workload runs twice under
+# callgrind with --reads=R1 and --reads=R2 and the difference in instructions divided by R2 - R1, so opening
+# cancels out.
 set -euo pipefail
 bin="$1"
 num="${2:-100000}"
@@ -24,6 +25,7 @@ instructions() {  # instructions of one callgrind run of `lsmkv bench "$@"`
 put=$(instructions --db="$work/fill" --benchmarks=fillrandom --num="$num")
 echo "put (fillrandom $num): $((put / num)) instructions"
 "$bin" bench --db="$work/source" --benchmarks=fillrandom --num="$num" >/dev/null
+"$bin" --db "$work/source" compact >/dev/null
 for workload in readrandom readmissing readseq seekrandom; do
     counts=()
     for reads in "$r1" "$r2"; do

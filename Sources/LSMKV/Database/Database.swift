@@ -27,10 +27,17 @@ public final class Database: Sendable {
     /// What the database's parts share under one lock. The installed version and the last sequence are not here:
     /// ``VersionSet`` owns them, and the read view only refers to the version.
     struct State: Sendable {
-        /// What reads consult; replaced, never changed in place.
-        var view: ReadView
+        /// What reads consult; replaced, never changed in place. Every replacement is published to `published`,
+        /// where reads load it without this lock.
+        var view: ReadView { didSet { published.publish(view) } }
+        let published: PublishedReadView
         var backgroundError: LSMKVError?
-        var closed = false
+        var closed = false { didSet { if closed { published.close() } } }
+
+        init(view: ReadView) {
+            self.view = view
+            self.published = PublishedReadView(view)
+        }
         /// Whether a background compaction is queued or running.
         var compactionScheduled = false
         /// What writes must do about compaction debt, for the installed version.
@@ -51,6 +58,8 @@ public final class Database: Sendable {
     let obsoleteFiles: ObsoleteFiles
     let snapshots = SnapshotRegistry()
     let state: Mutex<State>
+    /// `state.view`, loaded by reads without the lock.
+    let publishedView: PublishedReadView
     let writer: Mutex<WriterState>
     /// Writers waiting to commit; the one at the front leads a group (see ``write(_:sync:)``).
     let writeQueue = WriteQueue()
@@ -79,7 +88,9 @@ public final class Database: Sendable {
         self.obsoleteFiles = ObsoleteFiles(
             directory: path, fileSystem: options.fileSystem, versions: versions, tableCache: tableCache,
             hook: options.crashPointHook)
-        self.state = Mutex(State(view: ReadView(mem: mem, imm: nil, version: versions.current)))
+        let state = State(view: ReadView(mem: mem, imm: nil, version: versions.current))
+        self.publishedView = state.published
+        self.state = Mutex(state)
         self.writer = Mutex(WriterState(log: log))
         self.lock = lock
         self.recoveryReport = report
@@ -171,13 +182,9 @@ public final class Database: Sendable {
         return snapshots.acquire { versions.lastSequence }
     }
 
-    /// The current read view.
+    /// The current read view, loaded without a lock (see ``PublishedReadView``).
     /// - Throws: ``LSMKVError/closed``.
-    func readView() throws -> ReadView {
-        let (view, closed) = state.withLock { ($0.view, $0.closed) }
-        if closed { throw LSMKVError.closed }
-        return view
-    }
+    func readView() throws -> ReadView { try publishedView.load() }
 
     // MARK: - Closing
 
