@@ -215,6 +215,7 @@ final class TableIterator: InternalIterator {
         try body(contents.span.extracting(data.valueRange))
     }
     func copyValue(into target: inout [UInt8]) { Bytes.assign(&target, from: data.block.contents, data.valueRange) }
+    func copyKey(into target: inout [UInt8]) { Bytes.assign(&target, from: data.key) }
 
     func seekToFirst() throws {
         try guarded {
