@@ -127,12 +127,13 @@ public final class Database: Sendable {
             guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else {
                 return true
             }
-            guard let parsed = InternalKey.parse(foundKey) else {
+            // The trailer and the user key are read in place: no copy of the found key.
+            guard let (_, type) = InternalKey.parseTrailer(foundKey) else {
                 throw LSMKVError.corruption(
                     file: FileNames.table(path, file.number), offset: 0, reason: "malformed internal key")
             }
-            guard parsed.userKey == key else { return true }
-            if parsed.type == .value { result = value }
+            guard InternalKey.compareUserKey(of: foundKey, with: key) == 0 else { return true }
+            if type == .value { result = value }
             return false
         }
         return result
