@@ -270,6 +270,16 @@ struct BlockCursor {
         try body(block.contents.span.extracting(valueRange))
     }
 
+    /// ``withValue(_:)`` for a cursor stored in a class: `mutating` (it changes nothing) so the call reaches the
+    /// cursor in place, where a non-mutating call would copy it (retaining its block and key) first.
+    mutating func lendValue(_ body: (Span<UInt8>) throws -> Void) rethrows {
+        try body(block.contents.span.extracting(valueRange))
+    }
+
+    /// Replaces `target`'s contents with the current key. `mutating` (it changes nothing) for the same reason as
+    /// ``lendValue(_:)``.
+    mutating func copyKey(into target: inout [UInt8]) { Bytes.assign(&target, from: key) }
+
     mutating func seekToFirst() throws {
         guard block.restartCount > 0 else { return invalidate() }
         startAtRestart(0)
