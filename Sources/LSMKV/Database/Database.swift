@@ -177,7 +177,7 @@ public final class Database: Sendable {
     /// A snapshot of the database as of now.
     /// - Throws: ``LSMKVError/closed``.
     public func snapshot() throws -> Snapshot {
-        if state.withLock({ $0.closed }) { throw LSMKVError.closed }
+        if publishedView.isClosed { throw LSMKVError.closed }
         // The registry reads the sequence under its own lock, so a compaction choosing what to drop sees this
         // snapshot or a later sequence.
         return snapshots.acquire { versions.lastSequence }

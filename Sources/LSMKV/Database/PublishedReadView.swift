@@ -35,7 +35,7 @@ final class PublishedReadView: Sendable {
     /// - Throws: ``LSMKVError/closed`` once ``close()`` was called.
     @inline(__always)
     func load() throws -> ReadView {
-        if closed.load(ordering: .relaxed) { throw LSMKVError.closed }
+        if isClosed { throw LSMKVError.closed }
         loading.add(1, ordering: .sequentiallyConsistent)
         let view = current.load(ordering: .sequentiallyConsistent)
         _ = view.retain()
@@ -56,6 +56,9 @@ final class PublishedReadView: Sendable {
 
     /// Makes every later ``load()`` throw ``LSMKVError/closed``.
     func close() { closed.store(true, ordering: .relaxed) }
+
+    /// Whether ``close()`` was called.
+    var isClosed: Bool { closed.load(ordering: .relaxed) }
 
     /// Whether `loading` reads zero within a short spin (then every reader that loaded a replaced view has
     /// retained it).
