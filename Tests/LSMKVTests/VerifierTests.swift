@@ -135,7 +135,8 @@ struct VerifierTests {
             size = $0.count
             $0[recordSize + 40] ^= 0x10
         }
-        #expect(size > 4 * recordSize)
+        // The damaged second record has whole records after it (how many depends on where the MemTable switched).
+        #expect(size >= 3 * recordSize)
         let report = Verifier.verify(path: dir.path)
         #expect(!report.isHealthy)
         let problem = report.problems(.corruption).first { $0.file == log }

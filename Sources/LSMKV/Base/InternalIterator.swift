@@ -15,6 +15,8 @@ protocol InternalIterator: AnyObject {
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows
     /// Replaces `target`'s contents with the value at the current position, reusing `target`'s buffer.
     func copyValue(into target: inout [UInt8])
+    /// Replaces `target`'s contents with the key at the current position, reusing `target`'s buffer.
+    func copyKey(into target: inout [UInt8])
     /// Positions at the first entry.
     func seekToFirst() throws
     /// Positions at the first entry whose key is `>= target` (an internal key).
@@ -31,4 +33,5 @@ extension InternalIterator {
     /// Lends ``value``: for iterators that hold their value in an array already.
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try body(value.span) }
     func copyValue(into target: inout [UInt8]) { Bytes.assign(&target, from: value) }
+    func copyKey(into target: inout [UInt8]) { Bytes.assign(&target, from: key) }
 }

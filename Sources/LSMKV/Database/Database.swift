@@ -27,10 +27,17 @@ public final class Database: Sendable {
     /// What the database's parts share under one lock. The installed version and the last sequence are not here:
     /// ``VersionSet`` owns them, and the read view only refers to the version.
     struct State: Sendable {
-        /// What reads consult; replaced, never changed in place.
-        var view: ReadView
+        /// What reads consult; replaced, never changed in place. Every replacement is published to `published`,
+        /// where reads load it without this lock.
+        var view: ReadView { didSet { published.publish(view) } }
+        let published: PublishedReadView
         var backgroundError: LSMKVError?
-        var closed = false
+        var closed = false { didSet { if closed { published.close() } } }
+
+        init(view: ReadView) {
+            self.view = view
+            self.published = PublishedReadView(view)
+        }
         /// Whether a background compaction is queued or running.
         var compactionScheduled = false
         /// What writes must do about compaction debt, for the installed version.
@@ -51,6 +58,8 @@ public final class Database: Sendable {
     let obsoleteFiles: ObsoleteFiles
     let snapshots = SnapshotRegistry()
     let state: Mutex<State>
+    /// `state.view`, loaded by reads without the lock.
+    let publishedView: PublishedReadView
     let writer: Mutex<WriterState>
     /// Writers waiting to commit; the one at the front leads a group (see ``write(_:sync:)``).
     let writeQueue = WriteQueue()
@@ -79,7 +88,9 @@ public final class Database: Sendable {
         self.obsoleteFiles = ObsoleteFiles(
             directory: path, fileSystem: options.fileSystem, versions: versions, tableCache: tableCache,
             hook: options.crashPointHook)
-        self.state = Mutex(State(view: ReadView(mem: mem, imm: nil, version: versions.current)))
+        let state = State(view: ReadView(mem: mem, imm: nil, version: versions.current))
+        self.publishedView = state.published
+        self.state = Mutex(state)
         self.writer = Mutex(WriterState(log: log))
         self.lock = lock
         self.recoveryReport = report
@@ -116,12 +127,13 @@ public final class Database: Sendable {
             guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else {
                 return true
             }
-            guard let parsed = InternalKey.parse(foundKey) else {
+            // The trailer and the user key are read in place: no copy of the found key.
+            guard let (_, type) = InternalKey.parseTrailer(foundKey) else {
                 throw LSMKVError.corruption(
                     file: FileNames.table(path, file.number), offset: 0, reason: "malformed internal key")
             }
-            guard parsed.userKey == key else { return true }
-            if parsed.type == .value { result = value }
+            guard InternalKey.compareUserKey(of: foundKey, with: key) == 0 else { return true }
+            if type == .value { result = value }
             return false
         }
         return result
@@ -165,19 +177,15 @@ public final class Database: Sendable {
     /// A snapshot of the database as of now.
     /// - Throws: ``LSMKVError/closed``.
     public func snapshot() throws -> Snapshot {
-        if state.withLock({ $0.closed }) { throw LSMKVError.closed }
+        if publishedView.isClosed { throw LSMKVError.closed }
         // The registry reads the sequence under its own lock, so a compaction choosing what to drop sees this
         // snapshot or a later sequence.
         return snapshots.acquire { versions.lastSequence }
     }
 
-    /// The current read view.
+    /// The current read view, loaded without a lock (see ``PublishedReadView``).
     /// - Throws: ``LSMKVError/closed``.
-    func readView() throws -> ReadView {
-        let (view, closed) = state.withLock { ($0.view, $0.closed) }
-        if closed { throw LSMKVError.closed }
-        return view
-    }
+    func readView() throws -> ReadView { try publishedView.load() }
 
     // MARK: - Closing
 

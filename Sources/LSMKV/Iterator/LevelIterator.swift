@@ -5,7 +5,12 @@ final class LevelIterator: InternalIterator {
     private let tableCache: TableCache
     private var fileIndex: Int
     // The concrete type (not the protocol) lets every step call the table cursor directly.
-    private var current: TableIterator?
+    private var current: TableIterator? {
+        didSet { currentHandle = current.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `current`, unretained: `current` owns it, and a step calls it through this handle without a retain and a
+    /// release per entry.
+    private var currentHandle: Unmanaged<TableIterator>?
 
     init(files: [FileMetadata], tableCache: TableCache) {
         self.files = files
@@ -13,11 +18,16 @@ final class LevelIterator: InternalIterator {
         self.fileIndex = files.count
     }
 
-    var isValid: Bool { current?.isValid ?? false }
-    var key: [UInt8] { current!.key }
-    var value: [UInt8] { current!.value }
-    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try current!.withValue(body) }
-    func copyValue(into target: inout [UInt8]) { current!.copyValue(into: &target) }
+    var isValid: Bool { currentHandle?._withUnsafeGuaranteedRef { $0.isValid } ?? false }
+    var key: [UInt8] { currentHandle!._withUnsafeGuaranteedRef { $0.key } }
+    var value: [UInt8] { currentHandle!._withUnsafeGuaranteedRef { $0.value } }
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows {
+        try currentHandle!._withUnsafeGuaranteedRef { try $0.withValue(body) }
+    }
+    func copyValue(into target: inout [UInt8]) {
+        currentHandle!._withUnsafeGuaranteedRef { $0.copyValue(into: &target) }
+    }
+    func copyKey(into target: inout [UInt8]) { currentHandle!._withUnsafeGuaranteedRef { $0.copyKey(into: &target) } }
 
     func seekToFirst() throws {
         try open(0)
@@ -39,7 +49,7 @@ final class LevelIterator: InternalIterator {
     }
 
     func next() throws {
-        try current?.next()
+        try currentHandle?._withUnsafeGuaranteedRef { try $0.next() }
         try skipExhaustedFiles()
     }
 
@@ -50,7 +60,7 @@ final class LevelIterator: InternalIterator {
     }
 
     func prev() throws {
-        try current?.prev()
+        try currentHandle?._withUnsafeGuaranteedRef { try $0.prev() }
         try skipExhaustedFilesBackward()
     }
 
@@ -60,14 +70,14 @@ final class LevelIterator: InternalIterator {
     }
 
     private func skipExhaustedFilesBackward() throws {
-        while let iterator = current, !iterator.isValid {
+        while currentHandle != nil && !isValid {
             try open(fileIndex - 1)
             try current?.seekToLast()
         }
     }
 
     private func skipExhaustedFiles() throws {
-        while let iterator = current, !iterator.isValid {
+        while currentHandle != nil && !isValid {
             try open(fileIndex + 1)
             try current?.seekToFirst()
         }

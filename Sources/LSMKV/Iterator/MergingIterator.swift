@@ -12,6 +12,8 @@ final class MergingIterator: InternalIterator {
     }
 
     private let children: [InternalIterator]
+    /// How each step calls each child: table and level cursors directly and unretained (``Child``).
+    private let handles: [Child]
     /// Each valid child's current key, copied into a buffer of the merge's own whenever the child moves: choosing
     /// the next entry then compares these in place instead of asking every child for its key on every step.
     @exclusivity(unchecked) private var childKeys: [[UInt8]]
@@ -22,6 +24,7 @@ final class MergingIterator: InternalIterator {
 
     init(_ children: [InternalIterator]) {
         self.children = children
+        self.handles = children.indices.map { Child(children[$0], index: $0) }
         self.childKeys = Array(repeating: [], count: children.count)
         self.childValid = Array(repeating: false, count: children.count)
     }
@@ -29,8 +32,21 @@ final class MergingIterator: InternalIterator {
     var isValid: Bool { currentIndex != nil }
     var key: [UInt8] { childKeys[currentIndex!] }
     var value: [UInt8] { children[currentIndex!].value }
-    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try children[currentIndex!].withValue(body) }
-    func copyValue(into target: inout [UInt8]) { children[currentIndex!].copyValue(into: &target) }
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows {
+        switch handles[currentIndex!] {
+        case .table(let table): try table._withUnsafeGuaranteedRef { try $0.withValue(body) }
+        case .level(let level): try level._withUnsafeGuaranteedRef { try $0.withValue(body) }
+        case .other(let index): try children[index].withValue(body)
+        }
+    }
+    func copyValue(into target: inout [UInt8]) {
+        switch handles[currentIndex!] {
+        case .table(let table): table._withUnsafeGuaranteedRef { $0.copyValue(into: &target) }
+        case .level(let level): level._withUnsafeGuaranteedRef { $0.copyValue(into: &target) }
+        case .other(let index): children[index].copyValue(into: &target)
+        }
+    }
+    func copyKey(into target: inout [UInt8]) { Bytes.assign(&target, from: childKeys[currentIndex!]) }
 
     func seekToFirst() throws {
         try invalidatingOnError {
@@ -66,7 +82,7 @@ final class MergingIterator: InternalIterator {
             refreshAllKeys()
             direction = .forward
         }
-        try children[current].next()
+        try handles[current].next(children)
         refreshKey(current)
         findSmallest()
     }
@@ -96,7 +112,7 @@ final class MergingIterator: InternalIterator {
             refreshAllKeys()
             direction = .reverse
         }
-        try children[current].prev()
+        try handles[current].prev(children)
         refreshKey(current)
         findLargest()
     }
@@ -127,10 +143,59 @@ final class MergingIterator: InternalIterator {
 
     /// Copies child `index`'s key into its buffer (left as it is when the child is invalid: never read then).
     private func refreshKey(_ index: Int) {
-        let child = children[index]
-        childValid[index] = child.isValid
-        guard childValid[index] else { return }
-        Bytes.assign(&childKeys[index], from: child.key)
+        switch handles[index] {
+        case .table(let table):
+            table._withUnsafeGuaranteedRef { child in
+                childValid[index] = child.isValid
+                if childValid[index] { child.copyKey(into: &childKeys[index]) }
+            }
+        case .level(let level):
+            level._withUnsafeGuaranteedRef { child in
+                childValid[index] = child.isValid
+                if childValid[index] { child.copyKey(into: &childKeys[index]) }
+            }
+        case .other:
+            let child = children[index]
+            childValid[index] = child.isValid
+            if childValid[index] { child.copyKey(into: &childKeys[index]) }
+        }
+    }
+
+    /// A child as each step calls it. Table and level cursors, the children of nearly every merge, are called
+    /// through their concrete type (no existential call) and unretained (no retain and release per entry):
+    /// `children` owns them for the merge's lifetime. Other kinds go through `children[index]`.
+    private enum Child {
+        case table(Unmanaged<TableIterator>)
+        case level(Unmanaged<LevelIterator>)
+        case other(index: Int)
+
+        init(_ child: InternalIterator, index: Int) {
+            if let table = child as? TableIterator {
+                self = .table(Unmanaged.passUnretained(table))
+            } else if let level = child as? LevelIterator {
+                self = .level(Unmanaged.passUnretained(level))
+            } else {
+                self = .other(index: index)
+            }
+        }
+
+        @inline(__always)
+        func next(_ children: [InternalIterator]) throws {
+            switch self {
+            case .table(let table): try table._withUnsafeGuaranteedRef { try $0.next() }
+            case .level(let level): try level._withUnsafeGuaranteedRef { try $0.next() }
+            case .other(let index): try children[index].next()
+            }
+        }
+
+        @inline(__always)
+        func prev(_ children: [InternalIterator]) throws {
+            switch self {
+            case .table(let table): try table._withUnsafeGuaranteedRef { try $0.prev() }
+            case .level(let level): try level._withUnsafeGuaranteedRef { try $0.prev() }
+            case .other(let index): try children[index].prev()
+            }
+        }
     }
 
     private func refreshAllKeys() {

@@ -3,10 +3,10 @@ import Synchronization
 /// The in-memory, sorted write buffer: every write lands here after the write-ahead log, and a full MemTable is
 /// frozen and flushed to a level-0 table.
 ///
-/// Entries are keyed by internal key, so all versions of a key are kept, newest first. Thread-safe: one writer
-/// and any number of readers, through an internal lock held only for the duration of a call.
+/// Entries are keyed by internal key, so all versions of a key are kept, newest first. Thread-safe: writers are
+/// serialized by the skip list's insert lock; readers take no lock and run beside the writer (``SkipList``).
 final class MemTable: Sendable {
-    private let list = Mutex(SkipList())
+    private let list = SkipList()
 
     /// The number of the write-ahead log holding this MemTable's writes.
     let logNumber: UInt64
@@ -16,22 +16,20 @@ final class MemTable: Sendable {
     /// Adds an entry (a put or a tombstone) at `sequence`.
     func add(sequence: SequenceNumber, type: ValueType, key: [UInt8], value: [UInt8]) {
         let internalKey = InternalKey.encode(userKey: key, sequence: sequence, type: type)
-        list.withLock { $0.insert(key: internalKey, value: value) }
+        list.insert(key: internalKey, value: value)
     }
 
     /// Applies every operation of a decoded batch, numbering them from `sequence`.
     func apply(_ operations: [WriteBatch.Operation], sequence: SequenceNumber) {
-        list.withLock { list in
-            var s = sequence
-            for operation in operations {
-                switch operation {
-                case .put(let key, let value):
-                    list.insert(key: InternalKey.encode(userKey: key, sequence: s, type: .value), value: value)
-                case .delete(let key):
-                    list.insert(key: InternalKey.encode(userKey: key, sequence: s, type: .deletion), value: [])
-                }
-                s += 1
+        var s = sequence
+        for operation in operations {
+            switch operation {
+            case .put(let key, let value):
+                list.insert(key: InternalKey.encode(userKey: key, sequence: s, type: .value), value: value)
+            case .delete(let key):
+                list.insert(key: InternalKey.encode(userKey: key, sequence: s, type: .deletion), value: [])
             }
+            s += 1
         }
     }
 
@@ -39,10 +37,10 @@ final class MemTable: Sendable {
     /// values straight from the batch's encoding into the skip list.
     /// - Throws: corruption when the batch is malformed (nothing after the bad operation is applied).
     func apply(_ batch: WriteBatch, sequence: SequenceNumber) throws {
-        try list.withLock { list in
+        try list.withWriter { insert in
             var s = sequence
             try batch.forEachOperation { type, key, value in
-                list.insert(userKey: key, trailer: InternalKey.packTrailer(s, type), value: value)
+                insert(key, InternalKey.packTrailer(s, type), value)
                 s += 1
             }
         }
@@ -61,38 +59,42 @@ final class MemTable: Sendable {
     /// The newest version of `key` with sequence `<= sequence`.
     func get(_ key: [UInt8], sequence: SequenceNumber) -> LookupResult {
         key.withUnsafeBufferPointer { userKey in
-            list.withLock { list in
-                let node = list.seek(userKey: userKey, trailer: InternalKey.packTrailer(sequence, .forSeek))
-                guard node != SkipList.end else { return .absent }
-                let (order, trailer) = list.userKeyAndTrailer(node, comparedWith: userKey)
-                guard order == 0 else { return .absent }
-                return trailer & 0xff == UInt64(ValueType.value.rawValue) ? .found(list.value(node)) : .deleted
+            guard let node = list.seek(userKey: userKey, trailer: InternalKey.packTrailer(sequence, .forSeek)) else {
+                return .absent
             }
+            let (order, trailer) = node.userKeyAndTrailer(comparedWith: userKey)
+            guard order == 0 else { return .absent }
+            return trailer & 0xff == UInt64(ValueType.value.rawValue) ? .found(node.value) : .deleted
         }
     }
 
     /// Bytes used, compared with the write buffer size to decide when to flush.
-    var approximateMemoryUsage: Int { list.withLock { $0.approximateMemoryUsage } }
+    var approximateMemoryUsage: Int { list.approximateMemoryUsage }
 
     /// The number of entries.
-    var count: Int { list.withLock { $0.count } }
+    var count: Int { list.count }
 
     /// A cursor over the entries in internal-key order. It sees entries added after its creation.
     func makeIterator() -> InternalIterator { MemTableIterator(self) }
 
-    fileprivate func withList<T>(_ body: (borrowing SkipList) -> T) -> T { list.withLock { body($0) } }
+    fileprivate var skipList: SkipList { list }
 }
 
 private final class MemTableIterator: InternalIterator {
+    /// Holds the MemTable, and so the arena its nodes live in.
     private let table: MemTable
-    private var node = SkipList.end
+    private let list: SkipList
+    private var node: SkipListNode?
     // Unchecked exclusivity: private to one single-threaded cursor, rebuilt in place on every step.
     @exclusivity(unchecked) private(set) var key: [UInt8] = []
     @exclusivity(unchecked) private(set) var value: [UInt8] = []
 
-    init(_ table: MemTable) { self.table = table }
+    init(_ table: MemTable) {
+        self.table = table
+        self.list = table.skipList
+    }
 
-    var isValid: Bool { node != SkipList.end }
+    var isValid: Bool { node != nil }
 
     func seekToFirst() { load { $0.first } }
 
@@ -100,28 +102,26 @@ private final class MemTableIterator: InternalIterator {
 
     func next() {
         let current = node
-        load { $0.successor(current) }
+        load { _ in current?.next(0) }
     }
 
     func seekToLast() { load { $0.last } }
 
     func prev() {
-        guard node != SkipList.end else { return }
+        guard node != nil else { return }
         let current = key
         load { $0.predecessor(of: current) }
     }
 
-    private func load(_ position: (borrowing SkipList) -> Int32) {
+    private func load(_ position: (SkipList) -> SkipListNode?) {
         // The entry is copied into the iterator's own buffers: no allocation per step while callers copy what they
         // keep (the table builder does).
-        table.withList { list in
-            node = position(list)
-            if node == SkipList.end {
-                key.removeAll(keepingCapacity: true)
-                value.removeAll(keepingCapacity: true)
-            } else {
-                list.copyEntry(node, key: &key, value: &value)
-            }
+        node = position(list)
+        if let node {
+            node.copyEntry(key: &key, value: &value)
+        } else {
+            key.removeAll(keepingCapacity: true)
+            value.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -209,12 +209,9 @@ final class TableIterator: InternalIterator {
     var isValid: Bool { data.isValid }
     var key: [UInt8] { data.key }
     var value: [UInt8] { data.value }
-    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows {
-        // The block's bytes and the range, not the cursor: lending the cursor itself would copy it.
-        let contents = data.block.contents
-        try body(contents.span.extracting(data.valueRange))
-    }
+    func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows { try data.lendValue(body) }
     func copyValue(into target: inout [UInt8]) { Bytes.assign(&target, from: data.block.contents, data.valueRange) }
+    func copyKey(into target: inout [UInt8]) { data.copyKey(into: &target) }
 
     func seekToFirst() throws {
         try guarded {
