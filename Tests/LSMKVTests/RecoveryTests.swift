@@ -41,8 +41,9 @@ struct RecoveryTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let log = try Self.makeDatabase(dir, count: 50)
-        // Log header, batch header, tag, key length, key, value length, value.
-        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300
+        // Log header, batch header, tag, key length, key, value length, value; and the durability marker (header and
+        // empty batch) in front of each synced record after the first.
+        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300 + 7 + 12
         try Self.mutate(log) { $0[10 * recordSize + 40] ^= 0x10 }
         let error = #expect(throws: LSMKVError.self) { try Database(path: dir.path) }
         guard case .corruption(let file, let offset, let reason)? = error else {
