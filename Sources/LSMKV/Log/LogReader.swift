@@ -67,14 +67,18 @@ struct LogReader {
         // The first zero-filled region (not a block trailer) skipped, and what had been read before it.
         var zeroFilled: (offset: Int, records: Int, validLength: Int)?
 
+        /// The ending when the first zero-filled region lies before `durable`: damage in synced data there.
+        func zeroFilledSyncedData(_ durable: Int) -> Result? {
+            guard let zero = zeroFilled, zero.offset < durable else { return nil }
+            return Result(
+                records: Array(records[..<zero.records]),
+                ending: .syncedDamage(offset: zero.offset, reason: "zero-filled region", durableLength: durable),
+                validLength: zero.validLength, durableLength: durable)
+        }
         func damage(_ offset: Int, _ reason: String, scanFrom: Int) -> Result {
             let durable = max(durableLength, salvage(bytes, file: file).durableLength)
-            if let zero = zeroFilled, zero.offset < offset, zero.offset < durable {
-                return Result(
-                    records: Array(records[..<zero.records]),
-                    ending: .syncedDamage(offset: zero.offset, reason: "zero-filled region", durableLength: durable),
-                    validLength: zero.validLength, durableLength: durable)
-            }
+            // A zero-filled region is always before the damage found after it.
+            if let result = zeroFilledSyncedData(durable) { return result }
             if offset < durable {
                 return Result(
                     records: records, ending: .syncedDamage(offset: offset, reason: reason, durableLength: durable),
@@ -104,13 +108,7 @@ struct LogReader {
                 if let start = pendingStart {
                     return damage(start, "record cut off at end of file", scanFrom: bytes.count)
                 }
-                if let zero = zeroFilled, zero.offset < durableLength {
-                    return Result(
-                        records: Array(records[..<zero.records]),
-                        ending: .syncedDamage(
-                            offset: zero.offset, reason: "zero-filled region", durableLength: durableLength),
-                        validLength: zero.validLength, durableLength: durableLength)
-                }
+                if let result = zeroFilledSyncedData(durableLength) { return result }
                 return Result(records: records, ending: .clean, validLength: validLength, durableLength: durableLength)
             case .truncated(let reason):
                 return damage(pendingStart ?? position, reason, scanFrom: bytes.count)
