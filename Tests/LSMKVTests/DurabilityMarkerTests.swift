@@ -23,9 +23,9 @@ struct DurabilityMarkerTests {
         #expect(file.bytes.count == synced + Self.markerSize + 7 + 2)
         try writer.addRecord([7])
         #expect(file.bytes.count == synced + Self.markerSize + 7 + 2 + 7 + 1, "one marker per sync")
-        try writer.syncProvingDurability()
+        try writer.syncProvingDurability(syncingMarker: true)
         let closed = file.bytes.count
-        try writer.syncProvingDurability()
+        try writer.syncProvingDurability(syncingMarker: true)
         #expect(file.bytes.count == closed, "nothing unproven, no second marker")
 
         let result = LogReader.read(file.bytes, file: "x.log")
@@ -39,7 +39,7 @@ struct DurabilityMarkerTests {
         try plain.addRecord([1])
         try plain.sync()
         try plain.addRecord([2])
-        try plain.syncProvingDurability()
+        try plain.syncProvingDurability(syncingMarker: true)
         #expect(manifest.bytes.count == 2 * 8)
     }
 

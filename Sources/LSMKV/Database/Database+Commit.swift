@@ -157,7 +157,7 @@ extension Database {
         let number = versions.newFileNumber()
         do {
             options.crashPointHook?(.logSwitch)
-            try writer.log?.syncProvingDurability()
+            try writer.log?.syncProvingDurability(syncingMarker: false)
             let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
             try versions.syncDirectory()
             try writer.log?.close()

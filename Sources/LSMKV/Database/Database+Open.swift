@@ -6,9 +6,10 @@ extension Database {
     /// Opens (or creates) the database in directory `path`.
     ///
     /// Recovery: take the `LOCK`, read CURRENT and replay the MANIFEST, replay every live write-ahead log into a
-    /// MemTable (a torn tail ends a log normally; damage in the middle is an error unless
-    /// ``Options/logRecovery`` says to salvage), write what was replayed to level-0 tables, start a new log, and
-    /// record it all in a fresh MANIFEST. A crash at any point of this leaves a directory that opens again.
+    /// MemTable (a torn tail ends a log normally; damage in synced records — before a durability marker — or in the
+    /// middle is an error unless ``Options/logRecovery`` says to salvage), write what was replayed to level-0
+    /// tables, start a new log, and record it all in a fresh MANIFEST. A crash at any point of this leaves a
+    /// directory that opens again.
     ///
     /// - Throws: ``LSMKVError/locked(path:)`` when the directory is in use; ``LSMKVError/corruption(file:offset:reason:)``
     ///   naming the damaged file and offset; ``LSMKVError/invalidArgument(_:)`` when the database is missing and

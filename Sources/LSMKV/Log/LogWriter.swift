@@ -7,7 +7,7 @@ import VFS
 ///
 /// A write-ahead log writer (`marksDurability`) also leaves the proof of its syncs in the log: the first record
 /// appended after a sync is preceded, in the same `append`, by a ``LogFormat/durabilityMarker`` at the offset the
-/// sync made durable, and ``syncProvingDurability()`` (at close and log switch) ends the log with a synced one.
+/// sync made durable, and ``syncProvingDurability(syncingMarker:)`` (at close and log switch) ends the log with one.
 /// That costs 19 bytes per record after a sync and no extra system call on the write path.
 // @unchecked: the file handle is Sendable and the offsets are only touched by the owner, which keeps the writer
 // behind a Mutex (the Database's writer lock, the VersionSet's manifest lock).
@@ -96,10 +96,13 @@ final class LogWriter: @unchecked Sendable {
         syncedSize = size
     }
 
-    /// Syncs, then (for a write-ahead log with records no marker proves yet) appends a durability marker and syncs
-    /// it too, so that a reader can prove every record of the log durable. For a clean close and a log switch.
+    /// Syncs, then (for a write-ahead log with records no marker proves yet) appends a durability marker, so that a
+    /// reader can prove every record of the log durable; with `syncingMarker`, syncs the marker too (a clean
+    /// close). A log switch leaves the marker unsynced: the old log is read again only after a crash before its
+    /// flush, and an intact marker is true whether it was synced or not (a second sync there would also hide a
+    /// missing first one from the crash tests).
     /// - Throws: ``LSMKVError/io(_:)`` when an append or sync fails.
-    func syncProvingDurability() throws {
+    func syncProvingDurability(syncingMarker: Bool) throws {
         try sync()
         guard marksDurability && hasUnprovenRecords else { return }
         var out = ByteWriter(taking: &encoded)
@@ -111,7 +114,7 @@ final class LogWriter: @unchecked Sendable {
         size += out.bytes.count
         blockOffset = block
         hasUnprovenRecords = false
-        try sync()
+        if syncingMarker { try sync() }
     }
 
     /// Closes the file without syncing it.
