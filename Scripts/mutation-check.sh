@@ -29,6 +29,7 @@ bugs=(
     old-log-not-synced-at-switch
     manifest-not-synced
     mid-log-damage-truncated-silently
+    synced-damage-treated-as-torn-tail
     tombstone-dropped-above-base-level
     compaction-output-not-synced
     compaction-inputs-deleted-before-install

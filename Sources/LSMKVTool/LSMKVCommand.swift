@@ -41,6 +41,10 @@ enum LSMKVCommand {
           --hex                  Keys and values are given and printed as hexadecimal.
           --no-sync              Do not sync writes (faster; a power loss may lose the last writes).
           --compaction STRATEGY  leveled (default) or tiered. Either can open a database the other wrote.
+          --log-recovery MODE    What opening does with a log damaged where no crash can damage it (in synced
+                                 records, or in the middle): fail (default: exit 1 naming the log and offset),
+                                 salvage (keep the records before the damage) or salvage-all (keep every
+                                 readable record); what was lost is printed to stderr.
           -h, --help             Show help (also after a command).
 
         ENVIRONMENT:
@@ -61,6 +65,7 @@ enum LSMKVCommand {
         var hex = false
         var sync = true
         var compaction: CompactionStrategy?
+        var logRecovery = LogRecoveryMode.failOnDamage
         var command: String?
         var arguments: [String] = []
         var help = false
@@ -92,11 +97,17 @@ enum LSMKVCommand {
                 guard index + 1 < arguments.count else { throw UsageError(message: "--compaction needs a strategy") }
                 invocation.compaction = try strategy(arguments[index + 1])
                 index += 1
+            case "--log-recovery":
+                guard index + 1 < arguments.count else { throw UsageError(message: "--log-recovery needs a mode") }
+                invocation.logRecovery = try logRecoveryMode(arguments[index + 1])
+                index += 1
             case "--hex": invocation.hex = true
             case "--no-sync": invocation.sync = false
             case "-h", "--help": invocation.help = true
             default:
-                if argument.hasPrefix("--compaction=") {
+                if argument.hasPrefix("--log-recovery=") {
+                    invocation.logRecovery = try logRecoveryMode(String(argument.dropFirst("--log-recovery=".count)))
+                } else if argument.hasPrefix("--compaction=") {
                     invocation.compaction = try strategy(String(argument.dropFirst("--compaction=".count)))
                 } else if argument.hasPrefix("--db=") {
                     invocation.directory = String(argument.dropFirst(5))
@@ -157,6 +168,13 @@ enum LSMKVCommand {
         return strategy
     }
 
+    static func logRecoveryMode(_ name: String) throws -> LogRecoveryMode {
+        guard let mode = LogRecoveryMode(rawValue: name) else {
+            throw UsageError(message: "unknown log recovery mode '\(name)' (fail, salvage or salvage-all)")
+        }
+        return mode
+    }
+
     /// The strategy from `--compaction`, else `LSMKV_COMPACTION`, else the default.
     static func compactionStrategy(_ invocation: Invocation) throws -> CompactionStrategy {
         if let strategy = invocation.compaction { return strategy }
@@ -176,7 +194,12 @@ enum LSMKVCommand {
             options.level0SlowdownTrigger = 2 * trigger
             options.level0StopTrigger = 3 * trigger
         }
-        return try Database(path: invocation.directory, options: options)
+        options.logRecovery = invocation.logRecovery
+        let db = try Database(path: invocation.directory, options: options)
+        for region in db.recoveryReport.droppedRegions where !region.isTornTail {
+            FileHandle.standardError.write(Data("lsmkv: recovery salvaged past damage: \(region)\n".utf8))
+        }
+        return db
     }
 
     static func run(_ command: String, _ invocation: Invocation) throws -> Int32 {

@@ -16,6 +16,8 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
         case locked = "locked by another user"
         case isDirectory = "is a directory"
         case notDirectory = "not a directory"
+        /// The path names a FIFO, socket, device or other special file where a regular file was expected.
+        case notRegularFile = "not a regular file"
         case invalidArgument = "invalid argument"
         case other = "error"
     }

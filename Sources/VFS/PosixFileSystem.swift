@@ -7,6 +7,10 @@ import Synchronization
 #endif
 
 /// The real disk, through POSIX calls. `sync` is `fdatasync`; `syncDirectory` is `fsync` of the directory.
+///
+/// Every file is opened without blocking and must be a regular file: a FIFO, socket, device or directory where a
+/// file is expected fails at once with ``FileSystemError/Code/notRegularFile`` (``FileSystemError/Code/isDirectory``
+/// for a directory) naming the path, so hostile directories never hang a caller.
 public struct PosixFileSystem: FileSystem {
     /// Paths locked by this process: `fcntl` locks do not exclude a second open from the same process.
     private static let lockedPaths = Mutex<Set<String>>([])
@@ -15,11 +19,11 @@ public struct PosixFileSystem: FileSystem {
     public init() {}
 
     public func openReadable(_ path: String) throws -> any ReadableFile {
-        PosixReadableFile(fd: try Syscalls.open(path, O_RDONLY, for: .openReadable), path: path)
+        PosixReadableFile(fd: try Syscalls.openRegularFile(path, O_RDONLY, for: .openReadable), path: path)
     }
 
     public func openMapped(_ path: String) throws -> any ReadableFile {
-        let fd = try Syscalls.open(path, O_RDONLY, for: .openReadable)
+        let fd = try Syscalls.openRegularFile(path, O_RDONLY, for: .openReadable)
         // The mapping outlives the descriptor, which is closed whatever happens.
         defer { Syscalls.close(fd) }
         let size = try Syscalls.fileSize(fd, path, for: .openReadable)
@@ -29,12 +33,12 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func createWritable(_ path: String) throws -> any WritableFile {
-        let fd = try Syscalls.open(path, O_WRONLY | O_CREAT | O_TRUNC, for: .createWritable)
+        let fd = try Syscalls.openRegularFile(path, O_WRONLY | O_CREAT | O_TRUNC, for: .createWritable)
         return PosixWritableFile(fd: fd, path: path, size: 0)
     }
 
     public func openWritable(_ path: String) throws -> any WritableFile {
-        let fd = try Syscalls.open(path, O_WRONLY, for: .openWritable)
+        let fd = try Syscalls.openRegularFile(path, O_WRONLY, for: .openWritable)
         do {
             let end = try Syscalls.seekToEnd(fd, path)
             return PosixWritableFile(fd: fd, path: path, size: end)
@@ -68,7 +72,7 @@ public struct PosixFileSystem: FileSystem {
             throw FileSystemError(.locked, operation: .lockFile, path: path, detail: "already locked by this process")
         }
         do {
-            let fd = try Syscalls.open(path, O_RDWR | O_CREAT, for: .lockFile)
+            let fd = try Syscalls.openRegularFile(path, O_RDWR | O_CREAT, for: .lockFile)
             do {
                 try Syscalls.lockWhole(fd, path)
             } catch {

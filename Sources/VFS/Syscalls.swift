@@ -35,6 +35,72 @@ enum Syscalls {
         return fd
     }
 
+    /// Opens the regular file `path` for the file-system call `operation` without ever blocking.
+    ///
+    /// The open is non-blocking, so a FIFO in place of a file cannot stall it (a read-only open of a FIFO would wait
+    /// for a writer, a write-only one for a reader); anything but a regular file (a FIFO, socket, device or
+    /// directory) is then refused, and the descriptor is made blocking again for ordinary I/O.
+    /// - Throws: ``FileSystemError`` with code ``FileSystemError/Code/notRegularFile`` (or
+    ///   ``FileSystemError/Code/isDirectory``) naming `path`, or the failure of `open`.
+    static func openRegularFile(
+        _ path: String, _ flags: Int32, _ mode: mode_t = 0o644, for operation: FileSystemOperation.Kind
+    ) throws -> Int32 {
+        let fd = retrying { Glibc.open(path, flags | O_CLOEXEC | O_NONBLOCK, mode) }
+        if fd < 0 {
+            let failure = error(operation, "open", path)
+            // A FIFO opened write-only without a reader fails with ENXIO, a socket always does: say what it is.
+            if let kind = specialFileKind(path) { throw notRegularFile(operation, path, kind) }
+            throw failure
+        }
+        var info = stat()
+        if fstat(fd, &info) != 0 {
+            let failure = error(operation, "fstat", path)
+            close(fd)
+            throw failure
+        }
+        if let kind = specialFileKind(mode: info.st_mode) {
+            close(fd)
+            throw notRegularFile(operation, path, kind)
+        }
+        let status = fcntl(fd, F_GETFL)
+        if status < 0 || fcntl(fd, F_SETFL, status & ~O_NONBLOCK) != 0 {
+            let failure = error(operation, "fcntl", path)
+            close(fd)
+            throw failure
+        }
+        return fd
+    }
+
+    /// What `path` is when it exists and is not a regular file (`nil` otherwise).
+    private static func specialFileKind(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return specialFileKind(mode: info.st_mode)
+    }
+
+    /// What a file of mode `mode` is when it is not a regular file (`nil` for a regular file).
+    private static func specialFileKind(mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFLNK: return "a symbolic link"
+        default: return "not a regular file"
+        }
+    }
+
+    private static func notRegularFile(
+        _ operation: FileSystemOperation.Kind, _ path: String, _ kind: String, function: String = #function,
+        line: Int = #line
+    ) -> FileSystemError {
+        FileSystemError(
+            kind == "a directory" ? .isDirectory : .notRegularFile, operation: operation, path: path,
+            detail: "it is \(kind)", function: function, line: line)
+    }
+
     static func close(_ fd: Int32) {
         // close() must not be retried on EINTR on Linux: the descriptor is already released.
         _ = Glibc.close(fd)

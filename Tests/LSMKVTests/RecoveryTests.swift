@@ -41,8 +41,9 @@ struct RecoveryTests {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let log = try Self.makeDatabase(dir, count: 50)
-        // Log header, batch header, tag, key length, key, value length, value.
-        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300
+        // Log header, batch header, tag, key length, key, value length, value; and the durability marker (header and
+        // empty batch) in front of each synced record after the first.
+        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300 + 7 + 12
         try Self.mutate(log) { $0[10 * recordSize + 40] ^= 0x10 }
         let error = #expect(throws: LSMKVError.self) { try Database(path: dir.path) }
         guard case .corruption(let file, let offset, let reason)? = error else {
@@ -59,6 +60,37 @@ struct RecoveryTests {
         defer { try? db.close() }
         #expect(try db.scan().count == 10)
         #expect(db.recoveryReport.droppedRegions.first?.isTornTail == false)
+    }
+
+    @Test func damageInTheMiddleOfUnsyncedRecordsFailsOpen() throws {
+        // Unsynced writes leave no durability marker: what a copy taken while the database is open holds (a process
+        // crash). A damaged record with readable ones after it is mid-log damage there, not a torn tail.
+        let live = TemporaryDirectory()
+        let dir = TemporaryDirectory()
+        defer {
+            live.remove()
+            dir.remove()
+        }
+        var options = Options()
+        options.syncWrites = false
+        let db = try Database(path: live.path, options: options)
+        for i in 0..<50 { try db.put(Array("k\(1000 + i)".utf8), [UInt8](repeating: UInt8(i), count: 300)) }
+        let fileManager = FileManager.default
+        for name in try fileManager.contentsOfDirectory(atPath: live.path) where name != "LOCK" {
+            try fileManager.copyItem(atPath: Path.join(live.path, name), toPath: Path.join(dir.path, name))
+        }
+        try db.close()
+        let log = Path.join(
+            dir.path, try fileManager.contentsOfDirectory(atPath: dir.path).first { $0.hasSuffix(".log") }!)
+        let recordSize = 7 + 12 + 1 + 1 + 5 + 2 + 300
+        try Self.mutate(log) { $0[10 * recordSize + 40] ^= 0x10 }
+        let error = #expect(throws: LSMKVError.self) { try Database(path: dir.path) }
+        guard case .corruption(let file, let offset, let reason)? = error else {
+            Issue.record("expected corruption, got \(String(describing: error))")
+            return
+        }
+        #expect(file == log && offset == 10 * recordSize)
+        #expect(reason.contains("damage in the middle"), "\(reason)")
     }
 
     @Test func currentWithoutNewlineOrNamingAMissingManifestIsCorruption() throws {

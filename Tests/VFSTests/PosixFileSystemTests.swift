@@ -94,3 +94,51 @@ struct PosixFileSystemTests {
         try fs.lockFile(path).unlock()
     }
 }
+
+/// A FIFO, socket or directory in place of a file never blocks an open and is refused with a typed error.
+@Suite("PosixFileSystem special files")
+struct PosixFileSystemSpecialFileTests {
+    let fs = PosixFileSystem()
+
+    @Test(arguments: SpecialFile.allCases)
+    func everyOpenRefusesAFileThatIsNotRegular(kind: SpecialFile) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "000007.log")
+        try kind.make(at: path)
+        let expectedCode: FileSystemError.Code = kind == .directory ? .isDirectory : .notRegularFile
+        let opens: [(FileSystemOperation.Kind, () throws -> Void)] = [
+            (.openReadable, { _ = try fs.openReadable(path) }),
+            (.openReadable, { _ = try fs.openMapped(path) }),
+            (.openWritable, { _ = try fs.openWritable(path) }),
+            (.createWritable, { _ = try fs.createWritable(path) }),
+            (.lockFile, { _ = try fs.lockFile(path) }),
+            (.openReadable, { _ = try fs.readWholeFile(path) }),
+        ]
+        for (operation, open) in opens {
+            do {
+                try open()
+                Issue.record("\(operation) of \(kind) succeeded")
+            } catch let error as FileSystemError {
+                #expect(error.code == expectedCode, "\(operation): \(error)")
+                #expect(error.path == path)
+                #expect(error.operation == operation)
+                #expect(error.description.contains(path))
+            }
+        }
+    }
+
+    @Test func aRegularFileStillOpensBlockingForReadAndWrite() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "CURRENT")
+        let file = try fs.createWritable(path)
+        try file.append(Array("MANIFEST-000001\n".utf8))
+        try file.sync()
+        try file.close()
+        let appended = try fs.openWritable(path)
+        try appended.append([0x41])
+        try appended.close()
+        #expect(try fs.readWholeFile(path) == Array("MANIFEST-000001\nA".utf8))
+    }
+}

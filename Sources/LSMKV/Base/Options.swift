@@ -85,8 +85,9 @@ public enum CompactionStrategy: String, Sendable, CaseIterable, Codable {
     case tiered
 }
 
-/// What recovery does with a write-ahead log that is damaged in the middle: a damaged record followed by readable
-/// ones. (A torn tail — a damaged or incomplete last record — is the normal result of a crash and is always
+/// What recovery does with a write-ahead log that is damaged where a crash cannot have damaged it: in data the log
+/// proves was synced (before a durability marker), or in the middle (a damaged record followed by readable ones).
+/// (A torn tail — a damaged or incomplete end of unsynced data — is the normal result of a crash and is always
 /// dropped; it is listed in ``Database/recoveryReport``.)
 public enum LogRecoveryMode: String, Sendable, CaseIterable {
     /// Refuse to open, with a corruption error naming the log and offset. Nothing acknowledged is dropped silently.
@@ -94,6 +95,10 @@ public enum LogRecoveryMode: String, Sendable, CaseIterable {
     /// Keep every record before the damage, drop the rest of that log, and list the loss in the recovery report.
     /// Use it to salvage a damaged database; acknowledged writes after the damage are lost.
     case salvagePrefix = "salvage"
+    /// Keep every readable record of the log, before and after the damage (as LevelDB's reader and `lsmkv repair`
+    /// do), and list each unreadable region in the recovery report. The writes inside the damage are lost, so the
+    /// recovered history may have a hole there.
+    case salvageAll = "salvage-all"
 }
 
 /// What recovery found when the database was opened.
@@ -108,9 +113,14 @@ public struct RecoveryReport: Sendable, Equatable {
         public var reason: String
         /// `true` for a torn tail (normal after a crash), `false` for damage salvaged past.
         public var isTornTail: Bool
+        /// The number of bytes not replayed from ``offset`` on.
+        public var length: Int = 0
+        /// The intact records in those bytes that were not replayed either (recovery stopped before them).
+        public var readableRecordsDropped: Int = 0
 
         public var description: String {
-            "\(file) from offset \(offset): \(reason)\(isTornTail ? " (torn tail)" : " (damage, salvaged)")"
+            "\(file) from offset \(offset), \(length) bytes (\(readableRecordsDropped) readable records): \(reason)"
+                + (isTornTail ? " (torn tail)" : " (damage, salvaged)")
         }
     }
 

@@ -21,6 +21,9 @@ package enum PlantedBug: String, CaseIterable, Sendable {
     case tombstoneIgnoredOnRecovery = "tombstone-ignored-on-recovery"
     /// Class 9: damage in the middle of a log silently treated as the end of the log.
     case midLogDamageTruncatedSilently = "mid-log-damage-truncated-silently"
+    /// Damage in data the log proves synced (before a durability marker) treated as a torn tail: synced records
+    /// are dropped silently.
+    case syncedDamageTreatedAsTornTail = "synced-damage-treated-as-torn-tail"
     /// Class 16: compaction drops a tombstone while a deeper level still holds an older value of the key, which
     /// then comes back.
     case tombstoneDroppedAboveBaseLevel = "tombstone-dropped-above-base-level"

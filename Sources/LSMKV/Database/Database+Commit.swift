@@ -157,11 +157,11 @@ extension Database {
         let number = versions.newFileNumber()
         do {
             options.crashPointHook?(.logSwitch)
-            try writer.log?.sync()
+            try writer.log?.syncProvingDurability(syncingMarker: false)
             let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
             try versions.syncDirectory()
             try writer.log?.close()
-            writer.log = LogWriter(file: file)
+            writer.log = LogWriter(file: file, marksDurability: true)
         } catch {
             setBackgroundError(error)
             throw error

@@ -6,9 +6,10 @@ extension Database {
     /// Opens (or creates) the database in directory `path`.
     ///
     /// Recovery: take the `LOCK`, read CURRENT and replay the MANIFEST, replay every live write-ahead log into a
-    /// MemTable (a torn tail ends a log normally; damage in the middle is an error unless
-    /// ``Options/logRecovery`` says to salvage), write what was replayed to level-0 tables, start a new log, and
-    /// record it all in a fresh MANIFEST. A crash at any point of this leaves a directory that opens again.
+    /// MemTable (a torn tail ends a log normally; damage in synced records — before a durability marker — or in the
+    /// middle is an error unless ``Options/logRecovery`` says to salvage), write what was replayed to level-0
+    /// tables, start a new log, and record it all in a fresh MANIFEST. A crash at any point of this leaves a
+    /// directory that opens again.
     ///
     /// - Throws: ``LSMKVError/locked(path:)`` when the directory is in use; ``LSMKVError/corruption(file:offset:reason:)``
     ///   naming the damaged file and offset; ``LSMKVError/invalidArgument(_:)`` when the database is missing and
@@ -89,8 +90,8 @@ extension Database {
             let logPath = FileNames.log(path, number)
             report.logsReplayed.append(logPath)
             let bytes = try LSMKVError.wrappingIO { try fileSystem.readWholeFile(logPath) }
-            let log = LogReader.read(bytes, file: logPath)
-            for record in log.records {
+            let (records, dropped) = try recoverableRecords(of: bytes, logPath: logPath, options: options)
+            for record in records {
                 var (batch, operations) = try WriteBatch.decode(record.payload, file: logPath, offset: record.offset)
                 if PlantedBug.isActive(.tombstoneIgnoredOnRecovery) {
                     operations = operations.map {
@@ -106,31 +107,7 @@ extension Database {
                     try flushRecovered(&mem, into: &edit, path: path, options: options, versions: versions)
                 }
             }
-            var ending = log.ending
-            if PlantedBug.isActive(.tornTailIsFatal), case .tornTail(let offset, let reason) = ending {
-                ending = .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: 0)
-            }
-            if PlantedBug.isActive(.midLogDamageTruncatedSilently),
-                case .midLogDamage(let offset, let reason, _) = ending
-            {
-                ending = .tornTail(offset: offset, reason: reason)
-            }
-            switch ending {
-            case .clean: break
-            case .tornTail(let offset, let reason):
-                report.droppedRegions.append(.init(file: logPath, offset: offset, reason: reason, isTornTail: true))
-            case .midLogDamage(let offset, let reason, let after):
-                guard options.logRecovery == .salvagePrefix else {
-                    throw LSMKVError.corruption(
-                        file: logPath, offset: offset,
-                        reason: "\(reason), followed by \(after) readable records (damage in the middle of the log, "
-                            + "not a torn tail; open with logRecovery = .salvagePrefix to keep the records before it)")
-                }
-                report.droppedRegions.append(
-                    .init(
-                        file: logPath, offset: offset, reason: "\(reason); \(after) later records dropped",
-                        isTornTail: false))
-            }
+            report.droppedRegions += dropped
         }
         try flushRecovered(&mem, into: &edit, path: path, options: options, versions: versions)
 
@@ -147,7 +124,79 @@ extension Database {
             throw error
         }
         return Recovered(
-            versions: versions, log: LogWriter(file: file), logNumber: logNumber, report: report)
+            versions: versions, log: LogWriter(file: file, marksDurability: true), logNumber: logNumber,
+            report: report)
+    }
+
+    /// The records of one log that recovery replays, and the regions it drops, by how the log ended and
+    /// ``Options/logRecovery``.
+    ///
+    /// A torn tail is dropped. Damage in synced data (before a durability marker) or in the middle of the log fails
+    /// the open unless the mode salvages: ``LogRecoveryMode/salvagePrefix`` keeps the records before the damage,
+    /// ``LogRecoveryMode/salvageAll`` every readable record.
+    /// - Throws: ``LSMKVError/corruption(file:offset:reason:)`` naming the log and the offset of the damage.
+    private static func recoverableRecords(
+        of bytes: [UInt8], logPath: String, options: Options
+    ) throws -> (records: [LogReader.Record], dropped: [RecoveryReport.DroppedRegion]) {
+        let log = LogReader.read(bytes, file: logPath)
+        var ending = log.ending
+        if PlantedBug.isActive(.tornTailIsFatal), case .tornTail(let offset, let reason) = ending {
+            ending = .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: 0)
+        }
+        if PlantedBug.isActive(.midLogDamageTruncatedSilently),
+            case .midLogDamage(let offset, let reason, _) = ending
+        {
+            ending = .tornTail(offset: offset, reason: reason)
+        }
+        if PlantedBug.isActive(.syncedDamageTreatedAsTornTail),
+            case .syncedDamage(let offset, let reason, _) = ending
+        {
+            ending = .tornTail(offset: offset, reason: reason)
+        }
+        /// The tail from `offset` on, dropped whole.
+        func droppedTail(_ offset: Int, _ reason: String, isTornTail: Bool) -> RecoveryReport.DroppedRegion {
+            let readable = LogReader.salvage(bytes, file: logPath).records.count { $0.offset > offset }
+            return .init(
+                file: logPath, offset: offset, reason: reason, isTornTail: isTornTail, length: bytes.count - offset,
+                readableRecordsDropped: readable)
+        }
+        let damage: (offset: Int, reason: String, explanation: String)
+        switch ending {
+        case .clean: return (log.records, [])
+        case .tornTail(let offset, let reason):
+            return (log.records, [droppedTail(offset, reason, isTornTail: true)])
+        case .midLogDamage(let offset, let reason, let after):
+            damage = (
+                offset, reason,
+                "\(reason), followed by \(after) readable records (damage in the middle of the log, not a torn tail"
+            )
+        case .syncedDamage(let offset, let reason, let durable):
+            damage = (
+                offset, reason,
+                "\(reason) in synced data (the log proves every byte before offset \(durable) was synced, so this is "
+                    + "not a torn tail"
+            )
+        }
+        switch options.logRecovery {
+        case .failOnDamage:
+            throw LSMKVError.corruption(
+                file: logPath, offset: damage.offset,
+                reason: damage.explanation
+                    + "; open with logRecovery = .salvagePrefix to keep the records before it, or .salvageAll to keep "
+                    + "every readable record)")
+        case .salvagePrefix:
+            let region = droppedTail(damage.offset, damage.reason, isTornTail: false)
+            return (log.records, [region])
+        case .salvageAll:
+            let salvage = LogReader.salvage(bytes, file: logPath)
+            let regions = salvage.skipped.map { region in
+                RecoveryReport.DroppedRegion(
+                    file: logPath, offset: region.offset, reason: region.reason,
+                    isTornTail: salvage.isTornTailOnly && region.offset == salvage.skipped.last?.offset,
+                    length: region.length)
+            }
+            return (salvage.records, regions)
+        }
     }
 
     private static func flushRecovered(

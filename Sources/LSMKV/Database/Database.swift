@@ -216,7 +216,7 @@ public final class Database: Sendable {
                 writer.log = nil
             }
             if let error = state.withLock({ $0.backgroundError }) { throw LSMKVError.readOnly(after: error) }
-            try writer.log?.sync()
+            try writer.log?.syncProvingDurability(syncingMarker: true)
         }
     }
 

@@ -66,7 +66,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         }
         switch result.ending {
         case .clean: break
-        case .tornTail(let offset, _), .midLogDamage(let offset, _, _):
+        case .tornTail(let offset, _), .midLogDamage(let offset, _, _), .syncedDamage(let offset, _, _):
             precondition((0...bytes.count).contains(offset), "ending offset \(offset) outside the file")
         }
     }

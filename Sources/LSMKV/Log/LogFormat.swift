@@ -16,6 +16,15 @@ enum LogFormat {
         case last = 4
     }
 
+    /// The payload of a **durability marker**: an empty WriteBatch (sequence 1, count 0).
+    ///
+    /// The write-ahead log writer appends one at the offset where a sync left the log: an intact marker at offset
+    /// X proves every byte before X was synced before the marker was written, so damage before X cannot be a torn
+    /// unsynced tail (README "Durability"). LevelDB replays it as an empty batch that changes nothing (its last
+    /// sequence, 0, never raises the recovered one). The engine never logs an empty batch of its own, and the
+    /// payload is no valid VersionEdit, so it cannot be mistaken for data; readers hide markers from their records.
+    static let durabilityMarker: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
     /// Precomputed CRC of each type byte, which every fragment's checksum starts with.
     static let typeChecksums: [UInt32] = (0...4).map { CRC32C.checksum([UInt8($0)]) }
 }

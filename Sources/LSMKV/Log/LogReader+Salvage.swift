@@ -15,12 +15,17 @@ extension LogReader {
         var skipped: [SkippedRegion]
         /// Whether the only damage is a torn tail: nothing readable follows the first skipped byte.
         var isTornTailOnly: Bool
+        /// The offset of the last intact durability marker (0 when there is none): every byte before it was synced.
+        var durableLength = 0
     }
 
     /// Reads every intact record of a damaged log, skipping past damage instead of stopping at it (as LevelDB's
     /// repair does). After a damaged fragment it tries the position its length field points to; when that is not
     /// an intact fragment either, it gives up on the rest of the 32 KiB block. A record missing any fragment is
-    /// skipped whole. Never traps and never throws: whatever cannot be read is listed in ``Salvage/skipped``.
+    /// skipped whole. A zero-filled region (a fragment header of zeros: the rest of its block is skipped) with
+    /// intact records after it is listed as skipped too; zeros at the end of the log are not. Durability markers
+    /// are not returned as records; the last one's offset is ``Salvage/durableLength``. Never traps and never
+    /// throws: whatever cannot be read is listed in ``Salvage/skipped``.
     ///
     /// - Complexity: O(n) in the size of the log.
     static func salvage(_ bytes: [UInt8], file: String) -> Salvage {
@@ -30,6 +35,17 @@ extension LogReader {
         var pending: [UInt8] = []
         var pendingStart: Int?
         var resyncing = false
+        var zeroFilled: [SkippedRegion] = []
+        var durableLength = 0
+        var lastRecordStart = -1
+        func complete(_ record: Record) {
+            lastRecordStart = record.offset
+            if record.payload == LogFormat.durabilityMarker {
+                durableLength = record.offset
+            } else {
+                records.append(record)
+            }
+        }
 
         func skip(_ start: Int, _ end: Int, _ reason: String) {
             guard end > start else { return }
@@ -70,6 +86,9 @@ extension LogReader {
                 // record's next fragment was never written.
                 if next - position >= LogFormat.headerSize {
                     dropPending(upTo: position, "record interrupted by a zero-filled region")
+                    zeroFilled.append(
+                        SkippedRegion(
+                            offset: position, length: min(next, bytes.count) - position, reason: "zero-filled region"))
                 }
                 position = next
             case .damaged(let reason, let next):
@@ -82,7 +101,7 @@ extension LogReader {
                 case .full, .first:
                     dropPending(upTo: start, "record without its last fragment")
                     if type == .full {
-                        records.append(Record(offset: start, payload: Array(bytes[payload])))
+                        complete(Record(offset: start, payload: Array(bytes[payload])))
                     } else {
                         pending = Array(bytes[payload])
                         pendingStart = start
@@ -95,7 +114,7 @@ extension LogReader {
                     }
                     pending.append(contentsOf: bytes[payload])
                     if type == .last, let recordStart = pendingStart {
-                        records.append(Record(offset: recordStart, payload: pending))
+                        complete(Record(offset: recordStart, payload: pending))
                         pending = []
                         pendingStart = nil
                     }
@@ -109,8 +128,14 @@ extension LogReader {
                 position = next
             }
         }
+        let zeroFilledBeforeRecords = zeroFilled.filter { $0.offset < lastRecordStart }
+        if !zeroFilledBeforeRecords.isEmpty {
+            skipped = (skipped + zeroFilledBeforeRecords).sorted { $0.offset < $1.offset }
+        }
         let firstSkipped = skipped.first?.offset ?? bytes.count
-        let tornTailOnly = !records.contains { $0.offset > firstSkipped }
-        return Salvage(records: records, skipped: skipped, isTornTailOnly: tornTailOnly)
+        // A marker after the damage proves the damage synced: readable either way.
+        let tornTailOnly = lastRecordStart < firstSkipped
+        return Salvage(
+            records: records, skipped: skipped, isTornTailOnly: tornTailOnly, durableLength: durableLength)
     }
 }

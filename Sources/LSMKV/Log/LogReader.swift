@@ -1,7 +1,10 @@
 /// Reads the records of a log in LevelDB's format and classifies every way it can end.
 ///
-/// A log ends in one of three ways:
+/// A log ends in one of four ways:
 /// - **cleanly**, at the end of a record;
+/// - with **damage in synced data**: damage (or a zero-filled region) before the offset of an intact durability
+///   marker (``LogFormat/durabilityMarker``), which proves every byte before it was synced. A power loss never
+///   changes synced bytes, so this is corruption, whatever follows it;
 /// - with a **torn tail**: the last record is incomplete or damaged and nothing readable follows it. This is the
 ///   normal result of a crash during an append; the reader reports it and stops.
 /// - with **damage in the middle**: a damaged record is followed by readable records. Readable records after
@@ -9,6 +12,8 @@
 ///   The exception is damage that contains a whole zero-filled 512-byte sector: a page the file system never
 ///   wrote, the signature of a power loss with unsynced data, where a later page may survive an earlier one.
 ///   That is treated like a torn tail (and listed as such in the recovery report).
+///
+/// Durability markers are never returned as records.
 struct LogReader {
     /// Where and how reading stopped.
     enum Ending: Equatable {
@@ -17,6 +22,9 @@ struct LogReader {
         case tornTail(offset: Int, reason: String)
         /// A damaged record at `offset` with `readableRecordsAfter` intact records behind it.
         case midLogDamage(offset: Int, reason: String, readableRecordsAfter: Int)
+        /// Damage at `offset`, before `durableLength`, the offset of an intact durability marker: the damaged bytes
+        /// were synced, so this is corruption even with nothing readable after it.
+        case syncedDamage(offset: Int, reason: String, durableLength: Int)
     }
 
     /// One logical record and the offset of its first fragment.
@@ -31,6 +39,9 @@ struct LogReader {
         var ending: Ending
         /// The end offset of the last intact record: where a writer may safely continue after truncating.
         var validLength: Int
+        /// The offset of the last intact durability marker anywhere in the log (0 when there is none): every byte
+        /// before it was synced.
+        var durableLength = 0
     }
 
     /// One decoding step: a fragment, bytes to skip, the end, damage, or a cut-off tail.
@@ -43,38 +54,72 @@ struct LogReader {
     }
 
     /// Reads every record of `bytes`, the contents of the log file `file`.
+    ///
+    /// - Complexity: O(n) in the size of the log; a damaged log is scanned a second time, past the damage, for
+    ///   durability markers and readable records.
     static func read(_ bytes: [UInt8], file: String) -> Result {
         var records: [Record] = []
         var position = 0
         var validLength = 0
         var pending: [UInt8] = []
         var pendingStart: Int? = nil
+        var durableLength = 0
+        // The first zero-filled region (not a block trailer) skipped, and what had been read before it.
+        var zeroFilled: (offset: Int, records: Int, validLength: Int)?
 
+        /// The ending when the first zero-filled region lies before `durable`: damage in synced data there.
+        func zeroFilledSyncedData(_ durable: Int) -> Result? {
+            guard let zero = zeroFilled, zero.offset < durable else { return nil }
+            return Result(
+                records: Array(records[..<zero.records]),
+                ending: .syncedDamage(offset: zero.offset, reason: "zero-filled region", durableLength: durable),
+                validLength: zero.validLength, durableLength: durable)
+        }
         func damage(_ offset: Int, _ reason: String, scanFrom: Int) -> Result {
+            let durable = max(durableLength, salvage(bytes, file: file).durableLength)
+            // A zero-filled region is always before the damage found after it.
+            if let result = zeroFilledSyncedData(durable) { return result }
+            if offset < durable {
+                return Result(
+                    records: records, ending: .syncedDamage(offset: offset, reason: reason, durableLength: durable),
+                    validLength: validLength, durableLength: durable)
+            }
             let after = countReadableRecords(bytes, from: scanFrom)
             if after == 0 || containsZeroSector(bytes, from: offset, upTo: firstReadableOffset(bytes, from: scanFrom)) {
                 return Result(
-                    records: records, ending: .tornTail(offset: offset, reason: reason), validLength: validLength)
+                    records: records, ending: .tornTail(offset: offset, reason: reason), validLength: validLength,
+                    durableLength: durable)
             }
             return Result(
                 records: records, ending: .midLogDamage(offset: offset, reason: reason, readableRecordsAfter: after),
-                validLength: validLength)
+                validLength: validLength, durableLength: durable)
+        }
+        func complete(_ record: Record) {
+            if record.payload == LogFormat.durabilityMarker {
+                durableLength = record.offset
+            } else {
+                records.append(record)
+            }
         }
 
         while true {
             switch step(bytes, at: position) {
             case .end:
                 if let start = pendingStart {
-                    return Result(
-                        records: records, ending: .tornTail(offset: start, reason: "record cut off at end of file"),
-                        validLength: validLength)
+                    return damage(start, "record cut off at end of file", scanFrom: bytes.count)
                 }
-                return Result(records: records, ending: .clean, validLength: validLength)
+                if let result = zeroFilledSyncedData(durableLength) { return result }
+                return Result(records: records, ending: .clean, validLength: validLength, durableLength: durableLength)
             case .truncated(let reason):
-                return Result(
-                    records: records, ending: .tornTail(offset: pendingStart ?? position, reason: reason),
-                    validLength: validLength)
+                return damage(pendingStart ?? position, reason, scanFrom: bytes.count)
             case .skip(let next):
+                if next - position >= LogFormat.headerSize {
+                    // Zero fill where a fragment belongs: a page never written, or zeroed since.
+                    if let start = pendingStart {
+                        return damage(start, "record interrupted by a zero-filled region", scanFrom: next)
+                    }
+                    if zeroFilled == nil { zeroFilled = (position, records.count, validLength) }
+                }
                 position = next
             case .damaged(let reason, let next):
                 return damage(pendingStart ?? position, reason, scanFrom: next)
@@ -82,7 +127,7 @@ struct LogReader {
                 switch type {
                 case .full:
                     if let s = pendingStart { return damage(s, "record without its last fragment", scanFrom: start) }
-                    records.append(Record(offset: start, payload: Array(bytes[payload])))
+                    complete(Record(offset: start, payload: Array(bytes[payload])))
                     validLength = next
                 case .first:
                     if let s = pendingStart { return damage(s, "record without its last fragment", scanFrom: start) }
@@ -95,7 +140,7 @@ struct LogReader {
                     }
                     pending.append(contentsOf: bytes[payload])
                     if type == .last {
-                        records.append(Record(offset: s, payload: pending))
+                        complete(Record(offset: s, payload: pending))
                         pending = []
                         pendingStart = nil
                         validLength = next

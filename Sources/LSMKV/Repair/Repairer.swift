@@ -47,6 +47,26 @@ struct Repairer {
         self.options = options
     }
 
+    /// Refuses, before anything changes, a directory where a table, log, MANIFEST or CURRENT is a FIFO, socket,
+    /// device or directory: repair cannot know what such a file is for, so it neither reads nor moves it.
+    /// - Throws: ``LSMKVError/io(_:)`` of the ``FileSystemError`` (code ``FileSystemError/Code/notRegularFile`` or
+    ///   ``FileSystemError/Code/isDirectory``) naming the first such file.
+    func refuseSpecialFiles(_ names: [String]) throws {
+        for name in names {
+            switch FileNames.parse(name) {
+            case .table?, .log?, .manifest?, .current?, .temp?:
+                do {
+                    try fileSystem.openReadable(path(name)).close()
+                } catch let error as FileSystemError where error.code == .notRegularFile || error.code == .isDirectory {
+                    throw LSMKVError.io(error)
+                } catch {
+                    continue  // any other failure to read it is handled, and reported, by the step that reads it
+                }
+            default: continue
+            }
+        }
+    }
+
     /// The path of `name` in the database directory.
     func path(_ name: String) -> String { Path.join(directory, name) }
 
@@ -59,6 +79,7 @@ struct Repairer {
     /// Runs every step; the directory must be locked by the caller.
     mutating func run() throws -> RepairReport {
         let names = try LSMKVError.wrappingIO { try fileSystem.listDirectory(directory) }.sorted()
+        try refuseSpecialFiles(names)
         var tables: [(UInt64, String)] = []
         var logs: [(UInt64, String)] = []
         var manifests: [String] = []

@@ -49,7 +49,8 @@ public enum FileDump {
         return "\(text(parsed.userKey, hex)) seq=\(parsed.sequence) type=\(parsed.type == .value ? "put" : "del")"
     }
 
-    /// Every record with its offset, and each WriteBatch's sequence, count and operations.
+    /// Every record with its offset, and each WriteBatch's sequence, count and operations; the last durability
+    /// marker (markers themselves are not listed as records).
     static func dumpLog(_ bytes: [UInt8], path: String, hex: Bool, into out: inout String) throws {
         out += "log \(Verifier.displayName(path)): \(bytes.count) bytes\n"
         let log = LogReader.read(bytes, file: path)
@@ -65,6 +66,9 @@ public enum FileDump {
                     out += "  del \(text(key, hex))\n"
                 }
             }
+        }
+        if log.durableLength > 0 {
+            out += "last durability marker @\(log.durableLength): every byte before it was synced\n"
         }
         try describeEnding(log.ending, of: path, size: bytes.count, into: &out)
     }
@@ -132,6 +136,10 @@ public enum FileDump {
         case .midLogDamage(let offset, let reason, let after):
             throw LSMKVError.corruption(
                 file: path, offset: offset, reason: "\(reason), followed by \(after) readable records")
+        case .syncedDamage(let offset, let reason, let durable):
+            throw LSMKVError.corruption(
+                file: path, offset: offset,
+                reason: "\(reason) in synced data (a durability marker proves every byte before \(durable) synced)")
         }
     }
 }

@@ -6,8 +6,9 @@ extension Verifier {
         number >= manifest.logNumber || (manifest.previousLogNumber != 0 && number == manifest.previousLogNumber)
     }
 
-    /// Decodes every live log: a torn tail is a note, damage in the middle is corruption, every record must be a
-    /// valid WriteBatch.
+    /// Decodes every live log: a torn tail recovery would drop is a warning counting the bytes and readable
+    /// records it drops; damage in synced data (before a durability marker) or in the middle is corruption; every
+    /// record must be a valid WriteBatch.
     mutating func checkLogs(names: [String], manifest: VerifiedManifest) {
         let logs = names.compactMap { name -> UInt64? in
             guard case .log(let number)? = FileNames.parse(name) else { return nil }
@@ -17,12 +18,22 @@ extension Verifier {
             let path = FileNames.log(directory, number)
             guard let bytes = readWholeFileOrReport(path) else { continue }
             let log = LogReader.read(bytes, file: path)
+            /// What recovery drops from `offset` on: the bytes and the intact records among them.
+            func dropped(from offset: Int) -> String {
+                let readable = LogReader.salvage(bytes, file: path).records.count { $0.offset > offset }
+                return "\(bytes.count - offset) bytes and \(readable) readable records after the damaged one"
+            }
             switch log.ending {
             case .clean: break
             case .tornTail(let offset, let reason):
-                add(path, offset, .note, "torn tail (\(reason)); \(bytes.count - offset) bytes recovery drops")
+                add(path, offset, .warning, "torn tail (\(reason)); recovery drops \(dropped(from: offset))")
             case .midLogDamage(let offset, let reason, let after):
                 add(path, offset, .corruption, "\(reason), followed by \(after) readable records")
+            case .syncedDamage(let offset, let reason, let durable):
+                add(
+                    path, offset, .corruption,
+                    "\(reason) in synced data (a durability marker proves every byte before \(durable) synced); "
+                        + "recovery would drop \(dropped(from: offset)), so open fails unless logRecovery salvages")
             }
             for record in log.records {
                 report.logRecordsChecked += 1

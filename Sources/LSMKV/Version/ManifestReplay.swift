@@ -90,6 +90,9 @@ struct ManifestReplay {
             try report(.tornTail(offset: offset, reason: reason, ignoredBytes: bytes.count - offset), mode)
         case .midLogDamage(let offset, let reason, let after):
             try report(.midLogDamage(offset: offset, reason: reason, readableRecordsAfter: after), mode)
+        case .syncedDamage(let offset, let reason, _):
+            // A MANIFEST holds no durability markers; should one prove its damage synced, that is corruption too.
+            try report(.midLogDamage(offset: offset, reason: reason + " in synced data", readableRecordsAfter: 0), mode)
         }
         for record in log.records {
             recordsExamined += 1
