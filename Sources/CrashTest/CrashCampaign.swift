@@ -48,10 +48,11 @@ public final class CrashCampaign: Sendable {
             var rng = SplitMix64(seed: seed ^ (UInt64(cycle) &* 0x9E37_79B9_7F4A_7C15))
             let spec = CrashSpec.draw(from: scenario.crashes, using: &rng)
             let workloadSeed = rng.next()
+            let crashSeed = rng.next()
             copyDirectory(database, to: work + "/before")
             let outcome = runCycle(
                 scenario, directory: database, scratch: work, initial: initial, crash: spec, seed: workloadSeed,
-                inline: false)
+                crashSeed: crashSeed, inline: false)
             result.cycles += 1
             if outcome.termination.isKill {
                 result.crashes += 1
@@ -65,8 +66,8 @@ public final class CrashCampaign: Sendable {
                 var violation = ScenarioResult.Violation(cycle: cycle, crash: spec, message: message)
                 if result.violations.count < keptFailuresPerScenario {
                     violation.keptAt = keep(
-                        scenario, seed: seed, cycle: cycle, crash: spec, workloadSeed: workloadSeed, initial: initial,
-                        work: work, message: message)
+                        scenario, seed: seed, cycle: cycle, crash: spec, workloadSeed: workloadSeed,
+                        crashSeed: crashSeed, initial: initial, work: work, message: message)
                 }
                 result.violations.append(violation)
             }
@@ -99,22 +100,25 @@ public final class CrashCampaign: Sendable {
         public var violation: String?
     }
 
-    /// Runs one cycle on `directory`: spawn, crash, copy to `scratch/verify`, reopen, judge.
+    /// Runs one cycle on `directory`: spawn, crash, (under the power-loss and strict models) turn the directory
+    /// into the crash image drawn from `crashSeed` and the worker's journal, copy to `scratch/verify`, reopen, judge.
     public func runCycle(
         _ scenario: Scenario, directory: String, scratch: String, initial: [[UInt8]: [UInt8]], crash: CrashSpec,
-        seed: UInt64, inline: Bool
+        seed: UInt64, crashSeed: UInt64, inline: Bool
     ) -> CycleOutcome {
         let expectedState = scratch + "/expected-state.txt"
         let jobPath = scratch + "/job.json"
+        let journal = scratch + "/" + Self.journalName
         var outcome = CycleOutcome(
             termination: .exited(-1), history: History(initial: initial), verified: false, recovered: nil,
             violation: nil)
         let job = WorkerJob(
             directory: directory, expectedStatePath: expectedState, scenarioSource: scenario.source, seed: seed,
-            crash: crash, inlineBackgroundWork: inline)
+            crash: crash, inlineBackgroundWork: inline, journalPath: scenario.model == .processCrash ? nil : journal)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: expectedState)
+            try? FileManager.default.removeItem(atPath: journal)
             try JSONEncoder().encode(job).write(to: URL(fileURLWithPath: jobPath))
         } catch {
             outcome.violation = "tester: cannot prepare the worker's job in \(scratch): \(error)"
@@ -131,6 +135,34 @@ public final class CrashCampaign: Sendable {
             return outcome
         }
         outcome.termination = waitForDeath(pid, crash: crash)
+        return judge(
+            scenario, directory: directory, scratch: scratch, initial: initial, crashSeed: crashSeed,
+            termination: outcome.termination)
+    }
+
+    /// The name of the worker's operation journal in the scratch directory (and in a kept failure).
+    public static let journalName = "journal.bin"
+
+    /// The second half of a cycle, after the worker died: builds the crash image from the journal (power loss,
+    /// strict), reads the expected state, copies the directory to `scratch/verify` and judges it. `crashtest
+    /// replay` calls it on a kept failure's `before/`, journal and expected state to rebuild the same image.
+    public func judge(
+        _ scenario: Scenario, directory: String, scratch: String, initial: [[UInt8]: [UInt8]], crashSeed: UInt64,
+        termination: ProcessTermination
+    ) -> CycleOutcome {
+        let expectedState = scratch + "/expected-state.txt"
+        let journal = scratch + "/" + Self.journalName
+        var outcome = CycleOutcome(
+            termination: termination, history: History(initial: initial), verified: false, recovered: nil,
+            violation: nil)
+        if scenario.model != .processCrash, let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: journal))) {
+            do {
+                try PowerLossImage.apply(journal: bytes, to: directory, seed: crashSeed, model: scenario.model)
+            } catch {
+                outcome.violation = "tester: building the \(scenario.model) image: \(error)"
+                return outcome
+            }
+        }
         let expected: ExpectedState
         do {
             let bytes = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: expectedState)))) ?? []
@@ -179,7 +211,7 @@ public final class CrashCampaign: Sendable {
 
     /// Keeps the evidence of a violation; returns the directory, or nil when it could not be written.
     private func keep(
-        _ scenario: Scenario, seed: UInt64, cycle: Int, crash: CrashSpec, workloadSeed: UInt64,
+        _ scenario: Scenario, seed: UInt64, cycle: Int, crash: CrashSpec, workloadSeed: UInt64, crashSeed: UInt64,
         initial: [[UInt8]: [UInt8]], work: String, message: String
     ) -> String? {
         let target = failuresDirectory + "/\(scenario.name)-seed\(seed)-cycle\(cycle)"
@@ -190,9 +222,11 @@ public final class CrashCampaign: Sendable {
             copyDirectory(work + "/before", to: target + "/before")
             copyDirectory(work + "/db", to: target + "/crashed")
             try? manager.copyItem(atPath: work + "/expected-state.txt", toPath: target + "/expected-state.txt")
-            let replay = ReplayFile(
+            try? manager.copyItem(atPath: work + "/" + Self.journalName, toPath: target + "/" + Self.journalName)
+            var replay = ReplayFile(
                 scenario: scenario.name, scenarioSource: scenario.source, seed: seed, cycle: cycle, crash: crash,
                 workloadSeed: workloadSeed, initial: ReplayFile.encode(initial), violation: message)
+            replay.crashSeed = crashSeed
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(replay).write(to: URL(fileURLWithPath: target + "/replay.json"))

@@ -54,13 +54,12 @@ public enum CrashWorker {
         defer { recorder.close() }
         var fileSystem: any FileSystem = PosixFileSystem()
         var path = job.directory
-        var mirror: DurableMirror?
-        if scenario.model == .powerLoss {
+        if scenario.model != .processCrash {
+            guard let journalPath = job.journalPath else { return badJob }
             do {
-                let created = try DurableMirror(realDirectory: job.directory)
-                mirror = created
-                fileSystem = created.fileSystem
-                path = created.simulatedDirectory
+                let simulated = try PowerLossImage.load(realDirectory: job.directory)
+                fileSystem = try JournalingFileSystem(simulated: simulated, journalPath: journalPath)
+                path = PowerLossImage.simulatedDirectory
             } catch {
                 recorder.error("loading the database into the simulated file system: \(error)")
                 return openFailed
@@ -80,7 +79,6 @@ public enum CrashWorker {
         trigger.armed.store(job.crash.kind == .openPoint, ordering: .releasing)
         guard let db = try? runner.open(recording: &recorder) else { return openFailed }
         trigger.armed.store(job.crash.kind == .point, ordering: .releasing)
-        _ = mirror  // kept alive for the whole run: it mirrors on every sync
 
         let workload = Workload.random(seed: job.seed, count: scenario.steps, mix: scenario.mix)
         var recordingFailed = false

@@ -48,7 +48,8 @@ public struct Scenario: Sendable {
     public var compaction = CompactionStrategy.leveled
     /// Level-0 tables (runs, when tiered) that start a compaction.
     public var level0CompactionTrigger = 4
-    /// `.processCrash` (the page cache survives the kill) or `.powerLoss` (only synced data survives).
+    /// `.processCrash` (the page cache survives the kill), `.powerLoss` (synced data survives; unsynced sectors and
+    /// directory operations each survive or not) or `.strict` (exactly the synced data and entries survive).
     public var model: CrashModel
     /// The ways a cycle may crash; at least one.
     public var crashes: [CrashPlan]
@@ -124,8 +125,8 @@ extension Scenario {
                 case .compaction: try parseCompaction(value, into: &scenario)
                 case .cycles: scenario.cycles = try positive(value, "cycles")
                 case .model:
-                    guard let model = CrashModel(rawValue: value), model != .strict else {
-                        throw Problem("unknown model \"\(value)\" (expected process-crash or power-loss)")
+                    guard let model = CrashModel(rawValue: value) else {
+                        throw Problem("unknown model \"\(value)\" (expected process-crash, power-loss or strict)")
                     }
                     scenario.model = model
                 case .crash: scenario.crashes.append(try parseCrash(value))
