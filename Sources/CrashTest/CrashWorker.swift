@@ -66,7 +66,8 @@ public enum CrashWorker {
             }
         }
         if !scenario.faults.isEmpty {
-            fileSystem = FaultInjectingFileSystem(wrapping: fileSystem, rules: scenario.faults, seed: job.seed)
+            fileSystem = FaultInjectingFileSystem(
+                wrapping: fileSystem, rules: scenario.faults, seed: job.seed, syncFailure: scenario.syncFailure)
         }
         let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1)
         let options = scenario.engine.options(

@@ -55,6 +55,10 @@ public struct Scenario: Sendable {
     public var crashes: [CrashPlan]
     /// Fault rules applied to the worker's file system (never to verification).
     public var faults: [FaultRule]
+    /// What an injected sync failure does to the file's unsynced data (``SyncFailureSemantics``; the Linux
+    /// `pages-lost` by default). It matters under the power-loss and strict models, where the worker's file system
+    /// is simulated; a real disk under `process-crash` decides for itself.
+    public var syncFailure = SyncFailureSemantics.pagesLost
     /// The most cycles a run makes.
     public var cycles: Int
     /// What the run must find.
@@ -136,6 +140,11 @@ extension Scenario {
                     } catch {
                         throw Problem("bad fault rule: \(error.problem) in \"\(value)\"")
                     }
+                case .syncFailure:
+                    guard let semantics = SyncFailureSemantics(rawValue: value) else {
+                        throw Problem("sync-failure must be pages-lost or retryable, got \"\(value)\"")
+                    }
+                    scenario.syncFailure = semantics
                 case .expect:
                     let word = value.split(separator: " ").first.map(String.init) ?? ""
                     guard let expectation = Expectation(rawValue: word) else {
