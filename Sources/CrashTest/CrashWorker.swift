@@ -75,6 +75,7 @@ public enum CrashWorker {
             crashPointHook: { trigger.reached($0) })
         var runner = WorkloadRunner { [options] in try Database(path: path, options: options) }
         runner.openAttempts = 3
+        runner.concurrency = .threads
 
         // Recovery of the crashed database: an open-point crash fires here.
         trigger.armed.store(job.crash.kind == .openPoint, ordering: .releasing)

@@ -240,9 +240,12 @@ extension Scenario {
             case "batch": mix.batchPercent = try percent()
             case "flush": mix.flushPercent = try percent()
             case "sync": mix.syncPercent = try percent()
+            case "writers":
+                mix.writers = try positive(String(text), "workload writers=")
+                guard mix.writers <= 16 else { throw Problem("workload writers= is at most 16, got \(text)") }
             default:
                 throw Problem(
-                    "unknown workload setting \"\(key)\" (expected keys, values, steps, put, delete, batch, flush, sync)"
+                    "unknown workload setting \"\(key)\" (expected keys, values, steps, put, delete, batch, flush, sync, writers)"
                 )
             }
         }
