@@ -155,9 +155,11 @@ public final class CrashCampaign: Sendable {
         var outcome = CycleOutcome(
             termination: termination, history: History(initial: initial), verified: false, recovered: nil,
             violation: nil)
+        var allowsRefusal: (@Sendable (String, Int) -> Bool)?
         if scenario.model != .processCrash, let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: journal))) {
             do {
-                try PowerLossImage.apply(journal: bytes, to: directory, seed: crashSeed, model: scenario.model)
+                allowsRefusal = try PowerLossImage.apply(
+                    journal: bytes, to: directory, seed: crashSeed, model: scenario.model)
             } catch {
                 outcome.violation = "tester: building the \(scenario.model) image: \(error)"
                 return outcome
@@ -183,7 +185,8 @@ public final class CrashCampaign: Sendable {
         default: break
         }
         copyDirectory(directory, to: scratch + "/verify")
-        let check = RecoveryCheck(directory: scratch + "/verify", scenario: scenario)
+        var check = RecoveryCheck(directory: scratch + "/verify", scenario: scenario)
+        check.allowsRefusal = allowsRefusal
         let verdict = check.verify(expected.history, requirement: scenario.requirement)
         outcome.verified = verdict.recovered != nil
         outcome.recovered = verdict.recovered

@@ -33,10 +33,16 @@ enum PowerLossImage {
 
     /// Replaces the contents of `realDirectory` (the directory the worker started from) with what a crash under
     /// `model` leaves after the changes in `journal`.
+    /// - Returns: when a refusal to open with a corruption report at (file, offset) is an honest answer for the
+    ///   image (``PreCrashImage/allowsRefusal(file:offset:crashed:)``; files matched by name).
     /// - Throws: a description of what failed (a tester problem).
-    static func apply(journal: [UInt8], to realDirectory: String, seed: UInt64, model: CrashModel) throws {
+    @discardableResult
+    static func apply(
+        journal: [UInt8], to realDirectory: String, seed: UInt64, model: CrashModel
+    ) throws -> @Sendable (_ file: String, _ offset: Int) -> Bool {
         let sim = try load(realDirectory: realDirectory)
         try OperationJournal.replay(journal, into: sim)
+        let image = PreCrashImage(sim)
         let crashed = sim.crash(seed: seed, model: model)
         let real = PosixFileSystem()
         let files = crashed.durableFiles()
@@ -52,6 +58,11 @@ enum PowerLossImage {
         }
         for name in try real.listDirectory(realDirectory) where !keep.contains(name) {
             try real.remove(realDirectory + "/" + name)
+        }
+        return { file, offset in
+            guard model == .powerLoss else { return false }
+            let path = simulatedDirectory + "/" + Path.name(of: file)
+            return image.allowsRefusal(file: path, offset: offset, crashed: files[path] ?? [])
         }
     }
 }
