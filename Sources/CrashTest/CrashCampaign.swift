@@ -159,7 +159,8 @@ public final class CrashCampaign: Sendable {
         if scenario.model != .processCrash, let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: journal))) {
             do {
                 allowsRefusal = try PowerLossImage.apply(
-                    journal: bytes, to: directory, seed: crashSeed, model: scenario.model)
+                    journal: bytes, to: directory, seed: crashSeed, model: scenario.model,
+                    damagingLog: Int(crashSeed % 100) < scenario.logDamagePercent)
             } catch {
                 outcome.violation = "tester: building the \(scenario.model) image: \(error)"
                 return outcome

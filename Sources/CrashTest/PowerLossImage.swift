@@ -36,16 +36,20 @@ enum PowerLossImage {
     /// - Returns: when a refusal to open with a corruption report at (file, offset) is an honest answer for the
     ///   image (``PreCrashImage/allowsRefusal(file:offset:crashed:)``; files matched by name).
     /// - Throws: a description of what failed (a tester problem).
+    ///   With `damagingLog`, one bit of the first record of the newest log is flipped when that record and the
+    ///   next one are durable (media damage in the middle of the log: readable records follow it), and a refusal
+    ///   naming that log is honest too.
     @discardableResult
     static func apply(
-        journal: [UInt8], to realDirectory: String, seed: UInt64, model: CrashModel
+        journal: [UInt8], to realDirectory: String, seed: UInt64, model: CrashModel, damagingLog: Bool = false
     ) throws -> @Sendable (_ file: String, _ offset: Int) -> Bool {
         let sim = try load(realDirectory: realDirectory)
         try OperationJournal.replay(journal, into: sim)
         let image = PreCrashImage(sim)
         let crashed = sim.crash(seed: seed, model: model)
         let real = PosixFileSystem()
-        let files = crashed.durableFiles()
+        var files = crashed.durableFiles()
+        let damaged = damagingLog ? damageFirstLogRecord(&files, durable: image.durable, seed: seed) : nil
         var keep: Set<String> = []
         for (path, bytes) in files where Path.parent(of: path) == simulatedDirectory {
             let name = Path.name(of: path)
@@ -59,10 +63,39 @@ enum PowerLossImage {
         for name in try real.listDirectory(realDirectory) where !keep.contains(name) {
             try real.remove(realDirectory + "/" + name)
         }
+        let crashedFiles = files
         return { file, offset in
+            if let damaged, Path.name(of: file) == Path.name(of: damaged) { return true }
             guard model == .powerLoss else { return false }
             let path = simulatedDirectory + "/" + Path.name(of: file)
-            return image.allowsRefusal(file: path, offset: offset, crashed: files[path] ?? [])
+            return image.allowsRefusal(file: path, offset: offset, crashed: crashedFiles[path] ?? [])
         }
+    }
+
+    /// Flips one bit in the payload of the first record of the newest log in `files`, when its first two records
+    /// (LevelDB log format: 7-byte headers, the length in bytes 4–5, the type in byte 6, FULL or FIRST) lie in one
+    /// block within the bytes `durable` says were synced. Returns the damaged path, or nil when none qualifies.
+    private static func damageFirstLogRecord(
+        _ files: inout [String: [UInt8]], durable: [String: [UInt8]], seed: UInt64
+    ) -> String? {
+        let header = 7
+        guard
+            let path = files.keys.filter({ $0.hasSuffix(".log") }).max(),
+            var bytes = files[path], let synced = durable[path]
+        else { return nil }
+        func fragment(at offset: Int) -> (type: UInt8, length: Int)? {
+            guard offset + header <= synced.count else { return nil }
+            return (synced[offset + 6], Int(synced[offset + 4]) | Int(synced[offset + 5]) << 8)
+        }
+        guard let first = fragment(at: 0), first.type == 1, first.length > 0,
+            let second = fragment(at: header + first.length), second.type == 1 || second.type == 2,
+            2 * header + first.length + second.length <= min(synced.count, 32768),
+            bytes.count >= synced.count, bytes[0..<synced.count] == synced[...]
+        else { return nil }
+        var random = SplitMix64(seed: seed, stream: 0xda3a6e)
+        let bit = random.below(first.length * 8)
+        bytes[header + bit / 8] ^= 1 << UInt8(bit % 8)
+        files[path] = bytes
+        return path
     }
 }

@@ -59,6 +59,10 @@ public struct Scenario: Sendable {
     /// `pages-lost` by default). It matters under the power-loss and strict models, where the worker's file system
     /// is simulated; a real disk under `process-crash` decides for itself.
     public var syncFailure = SyncFailureSemantics.pagesLost
+    /// Percentage of cycles (power-loss and strict scenarios) whose crash image gets one flipped bit in the first
+    /// record of the newest log, when that record and the next are durable: damage in the middle of the log, which
+    /// recovery must report, never silently truncate.
+    public var logDamagePercent = 0
     /// The most cycles a run makes.
     public var cycles: Int
     /// What the run must find.
@@ -140,6 +144,11 @@ extension Scenario {
                     } catch {
                         throw Problem("bad fault rule: \(error.problem) in \"\(value)\"")
                     }
+                case .logDamage:
+                    guard let percent = Int(value), (0...100).contains(percent) else {
+                        throw Problem("log-damage needs a percentage 0...100, got \"\(value)\"")
+                    }
+                    scenario.logDamagePercent = percent
                 case .syncFailure:
                     guard let semantics = SyncFailureSemantics(rawValue: value) else {
                         throw Problem("sync-failure must be pages-lost or retryable, got \"\(value)\"")
