@@ -6,7 +6,8 @@ import VFS
 ///
 /// A cycle: copy the directory aside (`before`), spawn the worker (it recovers the crashed database and runs a
 /// seeded workload, recording its history), let it die (SIGKILL from the runner after a random delay, or from
-/// itself at a named crash point), copy the crashed directory to `verify`, reopen the copy and judge it with the
+/// itself at a named crash point), load the crashed directory into a simulated file system, reopen that copy and
+/// judge it with the
 /// ``CrashOracle`` against the history that starts from the state the previous cycle verified. The original
 /// crashed directory is left untouched so the next worker recovers the real crash state (that is how crashes
 /// during recovery are tested).
@@ -101,7 +102,7 @@ public final class CrashCampaign: Sendable {
     }
 
     /// Runs one cycle on `directory`: spawn, crash, (under the power-loss and strict models) turn the directory
-    /// into the crash image drawn from `crashSeed` and the worker's journal, copy to `scratch/verify`, reopen, judge.
+    /// into the crash image drawn from `crashSeed` and the worker's journal, copy it, reopen the copy, judge.
     public func runCycle(
         _ scenario: Scenario, directory: String, scratch: String, initial: [[UInt8]: [UInt8]], crash: CrashSpec,
         seed: UInt64, crashSeed: UInt64, inline: Bool
@@ -144,7 +145,7 @@ public final class CrashCampaign: Sendable {
     public static let journalName = "journal.bin"
 
     /// The second half of a cycle, after the worker died: builds the crash image from the journal (power loss,
-    /// strict), reads the expected state, copies the directory to `scratch/verify` and judges it. `crashtest
+    /// strict), reads the expected state, loads the directory into a simulated file system and judges it there. `crashtest
     /// replay` calls it on a kept failure's `before/`, journal and expected state to rebuild the same image.
     public func judge(
         _ scenario: Scenario, directory: String, scratch: String, initial: [[UInt8]: [UInt8]], crashSeed: UInt64,
@@ -185,8 +186,17 @@ public final class CrashCampaign: Sendable {
                 "the worker failed with status \(status): " + expected.errors.suffix(3).joined(separator: " | ")
         default: break
         }
-        copyDirectory(directory, to: scratch + "/verify")
-        var check = RecoveryCheck(directory: scratch + "/verify", scenario: scenario)
+        // The check runs on a simulated copy of the crashed directory: the same bytes and the same recovery code,
+        // without a real fsync for every sync recovery and the check make (a few milliseconds each on this disk).
+        let copy: SimulatedFileSystem
+        do {
+            copy = try PowerLossImage.load(realDirectory: directory)
+        } catch {
+            outcome.violation = "tester: cannot copy the crashed directory \(directory): \(error)"
+            return outcome
+        }
+        var check = RecoveryCheck(
+            directory: PowerLossImage.simulatedDirectory, options: scenario.engine.options(fileSystem: copy))
         check.allowsRefusal = allowsRefusal
         let verdict = check.verify(expected.history, requirement: scenario.requirement)
         outcome.verified = verdict.recovered != nil
