@@ -6,7 +6,8 @@ import VFS
 ///
 /// A cycle: copy the directory aside (`before`), spawn the worker (it recovers the crashed database and runs a
 /// seeded workload, recording its history), let it die (SIGKILL from the runner after a random delay, or from
-/// itself at a named crash point), copy the crashed directory to `verify`, reopen the copy and judge it with the
+/// itself at a named crash point), load the crashed directory into a simulated file system, reopen that copy and
+/// judge it with the
 /// ``CrashOracle`` against the history that starts from the state the previous cycle verified. The original
 /// crashed directory is left untouched so the next worker recovers the real crash state (that is how crashes
 /// during recovery are tested).
@@ -48,10 +49,11 @@ public final class CrashCampaign: Sendable {
             var rng = SplitMix64(seed: seed ^ (UInt64(cycle) &* 0x9E37_79B9_7F4A_7C15))
             let spec = CrashSpec.draw(from: scenario.crashes, using: &rng)
             let workloadSeed = rng.next()
+            let crashSeed = rng.next()
             copyDirectory(database, to: work + "/before")
             let outcome = runCycle(
                 scenario, directory: database, scratch: work, initial: initial, crash: spec, seed: workloadSeed,
-                inline: false)
+                crashSeed: crashSeed, inline: false)
             result.cycles += 1
             if outcome.termination.isKill {
                 result.crashes += 1
@@ -65,8 +67,8 @@ public final class CrashCampaign: Sendable {
                 var violation = ScenarioResult.Violation(cycle: cycle, crash: spec, message: message)
                 if result.violations.count < keptFailuresPerScenario {
                     violation.keptAt = keep(
-                        scenario, seed: seed, cycle: cycle, crash: spec, workloadSeed: workloadSeed, initial: initial,
-                        work: work, message: message)
+                        scenario, seed: seed, cycle: cycle, crash: spec, workloadSeed: workloadSeed,
+                        crashSeed: crashSeed, initial: initial, work: work, message: message)
                 }
                 result.violations.append(violation)
             }
@@ -99,22 +101,25 @@ public final class CrashCampaign: Sendable {
         public var violation: String?
     }
 
-    /// Runs one cycle on `directory`: spawn, crash, copy to `scratch/verify`, reopen, judge.
+    /// Runs one cycle on `directory`: spawn, crash, (under the power-loss and strict models) turn the directory
+    /// into the crash image drawn from `crashSeed` and the worker's journal, copy it, reopen the copy, judge.
     public func runCycle(
         _ scenario: Scenario, directory: String, scratch: String, initial: [[UInt8]: [UInt8]], crash: CrashSpec,
-        seed: UInt64, inline: Bool
+        seed: UInt64, crashSeed: UInt64, inline: Bool
     ) -> CycleOutcome {
         let expectedState = scratch + "/expected-state.txt"
         let jobPath = scratch + "/job.json"
+        let journal = scratch + "/" + Self.journalName
         var outcome = CycleOutcome(
             termination: .exited(-1), history: History(initial: initial), verified: false, recovered: nil,
             violation: nil)
         let job = WorkerJob(
             directory: directory, expectedStatePath: expectedState, scenarioSource: scenario.source, seed: seed,
-            crash: crash, inlineBackgroundWork: inline)
+            crash: crash, inlineBackgroundWork: inline, journalPath: scenario.model == .processCrash ? nil : journal)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: expectedState)
+            try? FileManager.default.removeItem(atPath: journal)
             try JSONEncoder().encode(job).write(to: URL(fileURLWithPath: jobPath))
         } catch {
             outcome.violation = "tester: cannot prepare the worker's job in \(scratch): \(error)"
@@ -131,6 +136,37 @@ public final class CrashCampaign: Sendable {
             return outcome
         }
         outcome.termination = waitForDeath(pid, crash: crash)
+        return judge(
+            scenario, directory: directory, scratch: scratch, initial: initial, crashSeed: crashSeed,
+            termination: outcome.termination)
+    }
+
+    /// The name of the worker's operation journal in the scratch directory (and in a kept failure).
+    public static let journalName = "journal.bin"
+
+    /// The second half of a cycle, after the worker died: builds the crash image from the journal (power loss,
+    /// strict), reads the expected state, loads the directory into a simulated file system and judges it there. `crashtest
+    /// replay` calls it on a kept failure's `before/`, journal and expected state to rebuild the same image.
+    public func judge(
+        _ scenario: Scenario, directory: String, scratch: String, initial: [[UInt8]: [UInt8]], crashSeed: UInt64,
+        termination: ProcessTermination
+    ) -> CycleOutcome {
+        let expectedState = scratch + "/expected-state.txt"
+        let journal = scratch + "/" + Self.journalName
+        var outcome = CycleOutcome(
+            termination: termination, history: History(initial: initial), verified: false, recovered: nil,
+            violation: nil)
+        var allowsRefusal: (@Sendable (String, Int) -> Bool)?
+        if scenario.model != .processCrash, let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: journal))) {
+            do {
+                allowsRefusal = try PowerLossImage.apply(
+                    journal: bytes, to: directory, seed: crashSeed, model: scenario.model,
+                    damagingLog: Int(crashSeed % 100) < scenario.logDamagePercent)
+            } catch {
+                outcome.violation = "tester: building the \(scenario.model) image: \(error)"
+                return outcome
+            }
+        }
         let expected: ExpectedState
         do {
             let bytes = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: expectedState)))) ?? []
@@ -150,8 +186,18 @@ public final class CrashCampaign: Sendable {
                 "the worker failed with status \(status): " + expected.errors.suffix(3).joined(separator: " | ")
         default: break
         }
-        copyDirectory(directory, to: scratch + "/verify")
-        let check = RecoveryCheck(directory: scratch + "/verify", scenario: scenario)
+        // The check runs on a simulated copy of the crashed directory: the same bytes and the same recovery code,
+        // without a real fsync for every sync recovery and the check make (a few milliseconds each on this disk).
+        let copy: SimulatedFileSystem
+        do {
+            copy = try PowerLossImage.load(realDirectory: directory)
+        } catch {
+            outcome.violation = "tester: cannot copy the crashed directory \(directory): \(error)"
+            return outcome
+        }
+        var check = RecoveryCheck(
+            directory: PowerLossImage.simulatedDirectory, options: scenario.engine.options(fileSystem: copy))
+        check.allowsRefusal = allowsRefusal
         let verdict = check.verify(expected.history, requirement: scenario.requirement)
         outcome.verified = verdict.recovered != nil
         outcome.recovered = verdict.recovered
@@ -179,7 +225,7 @@ public final class CrashCampaign: Sendable {
 
     /// Keeps the evidence of a violation; returns the directory, or nil when it could not be written.
     private func keep(
-        _ scenario: Scenario, seed: UInt64, cycle: Int, crash: CrashSpec, workloadSeed: UInt64,
+        _ scenario: Scenario, seed: UInt64, cycle: Int, crash: CrashSpec, workloadSeed: UInt64, crashSeed: UInt64,
         initial: [[UInt8]: [UInt8]], work: String, message: String
     ) -> String? {
         let target = failuresDirectory + "/\(scenario.name)-seed\(seed)-cycle\(cycle)"
@@ -190,9 +236,11 @@ public final class CrashCampaign: Sendable {
             copyDirectory(work + "/before", to: target + "/before")
             copyDirectory(work + "/db", to: target + "/crashed")
             try? manager.copyItem(atPath: work + "/expected-state.txt", toPath: target + "/expected-state.txt")
-            let replay = ReplayFile(
+            try? manager.copyItem(atPath: work + "/" + Self.journalName, toPath: target + "/" + Self.journalName)
+            var replay = ReplayFile(
                 scenario: scenario.name, scenarioSource: scenario.source, seed: seed, cycle: cycle, crash: crash,
                 workloadSeed: workloadSeed, initial: ReplayFile.encode(initial), violation: message)
+            replay.crashSeed = crashSeed
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(replay).write(to: URL(fileURLWithPath: target + "/replay.json"))

@@ -64,7 +64,11 @@ public struct CrashOracle: Sendable {
     public static let maximumOptional = 10
 
     /// Checks `recovered` against `history`.
+    ///
+    /// A history of several concurrent writers is judged by ``checkWriters(_:recovered:requirement:)``: any order
+    /// the writers could have been serialized in is allowed.
     public func check(_ history: History, recovered: [[UInt8]: [UInt8]], requirement: Requirement) -> Verdict {
+        if history.writers.count > 1 { return checkWriters(history, recovered: recovered, requirement: requirement) }
         let required = Self.requiredPrefix(history, requirement)
         let unacknowledged = history.entries.indices.filter { !history.entries[$0].acknowledged }
         let optional = Array(unacknowledged.suffix(Self.maximumOptional))
@@ -79,15 +83,47 @@ public struct CrashOracle: Sendable {
         return .violation(problems: explain(history, recovered: recovered, required: required))
     }
 
+    /// Every prefix length of at least `required` whose state is `recovered` for some choice of the optional
+    /// (unacknowledged) operations, in increasing order.
+    func matchingCounts(_ history: History, recovered: [[UInt8]: [UInt8]], required: Int) -> [Int] {
+        let unacknowledged = history.entries.indices.filter { !history.entries[$0].acknowledged }
+        let optional = Array(unacknowledged.suffix(Self.maximumOptional))
+        let alwaysAbsent = Set(unacknowledged.dropLast(optional.count))
+        var counts: Set<Int> = []
+        for mask in 0..<(1 << optional.count) {
+            var skipped = alwaysAbsent
+            for (bit, index) in optional.enumerated() where mask & (1 << bit) == 0 { skipped.insert(index) }
+            matchingPrefix(history, recovered: recovered, required: required, skipping: skipped) {
+                counts.insert($0)
+                return false
+            }
+        }
+        return counts.sorted()
+    }
+
     /// The shortest prefix of at least `required` entries, without the `skipping` ones, whose state is `recovered`.
     private func matchingPrefix(
         _ history: History, recovered: [[UInt8]: [UInt8]], required: Int, skipping: Set<Int>
     ) -> Int? {
+        var shortest: Int?
+        matchingPrefix(history, recovered: recovered, required: required, skipping: skipping) { count in
+            shortest = count
+            return true
+        }
+        return shortest
+    }
+
+    /// Calls `found` with every prefix length of at least `required` entries, without the `skipping` ones, whose
+    /// state is `recovered`, in increasing order, until it returns true.
+    private func matchingPrefix(
+        _ history: History, recovered: [[UInt8]: [UInt8]], required: Int, skipping: Set<Int>,
+        found: (Int) -> Bool
+    ) {
         var state = history.initial
         var mismatched = Set<[UInt8]>()
         for key in Set(state.keys).union(recovered.keys) where state[key] != recovered[key] { mismatched.insert(key) }
         for count in 0...history.entries.count {
-            if count >= required && mismatched.isEmpty { return count }
+            if count >= required && mismatched.isEmpty && found(count) { return }
             guard count < history.entries.count else { break }
             if skipping.contains(count) { continue }
             for (key, value) in history.entries[count].operation.writes {
@@ -95,12 +131,11 @@ public struct CrashOracle: Sendable {
                 if state[key] == recovered[key] { mismatched.remove(key) } else { mismatched.insert(key) }
             }
         }
-        return nil
     }
 
     /// Describes, key by key, how `recovered` differs from the required prefix: lost writes, resurrected deletes,
     /// values never written.
-    private func explain(_ history: History, recovered: [[UInt8]: [UInt8]], required: Int) -> [String] {
+    func explain(_ history: History, recovered: [[UInt8]: [UInt8]], required: Int) -> [String] {
         var problems: [String] = []
         let expected = history.state(afterPrefix: required)
         var everWritten: [[UInt8]: Set<[UInt8]>] = [:]

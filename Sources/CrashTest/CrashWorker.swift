@@ -54,20 +54,20 @@ public enum CrashWorker {
         defer { recorder.close() }
         var fileSystem: any FileSystem = PosixFileSystem()
         var path = job.directory
-        var mirror: DurableMirror?
-        if scenario.model == .powerLoss {
+        if scenario.model != .processCrash {
+            guard let journalPath = job.journalPath else { return badJob }
             do {
-                let created = try DurableMirror(realDirectory: job.directory)
-                mirror = created
-                fileSystem = created.fileSystem
-                path = created.simulatedDirectory
+                let simulated = try PowerLossImage.load(realDirectory: job.directory)
+                fileSystem = try JournalingFileSystem(simulated: simulated, journalPath: journalPath)
+                path = PowerLossImage.simulatedDirectory
             } catch {
                 recorder.error("loading the database into the simulated file system: \(error)")
                 return openFailed
             }
         }
         if !scenario.faults.isEmpty {
-            fileSystem = FaultInjectingFileSystem(wrapping: fileSystem, rules: scenario.faults, seed: job.seed)
+            fileSystem = FaultInjectingFileSystem(
+                wrapping: fileSystem, rules: scenario.faults, seed: job.seed, syncFailure: scenario.syncFailure)
         }
         let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1)
         let options = scenario.engine.options(
@@ -75,12 +75,12 @@ public enum CrashWorker {
             crashPointHook: { trigger.reached($0) })
         var runner = WorkloadRunner { [options] in try Database(path: path, options: options) }
         runner.openAttempts = 3
+        runner.concurrency = .threads
 
         // Recovery of the crashed database: an open-point crash fires here.
         trigger.armed.store(job.crash.kind == .openPoint, ordering: .releasing)
         guard let db = try? runner.open(recording: &recorder) else { return openFailed }
         trigger.armed.store(job.crash.kind == .point, ordering: .releasing)
-        _ = mirror  // kept alive for the whole run: it mirrors on every sync
 
         let workload = Workload.random(seed: job.seed, count: scenario.steps, mix: scenario.mix)
         var recordingFailed = false

@@ -5,13 +5,14 @@ import VFS
 /// `write()` (a SIGKILL keeps the page cache, so every line written before the kill is there afterwards).
 ///
 /// ```
-/// I <index> <sync 0|1> <hex operation>   an operation about to be issued (written BEFORE the call)
+/// I <index> <sync 0|1> <writer> <hex op>  an operation about to be issued by writer N (written BEFORE the call)
 /// A <index>                              the operation returned successfully (acknowledged)
 /// D                                      flush() or close() returned: everything acknowledged is durable
 /// E <text>                               the worker saw an error (kept for the report)
 /// ```
 ///
-/// A last line without its newline was cut by the kill and is ignored.
+/// A last line without its newline was cut by the kill and is ignored. Concurrent writers share one writer (under
+/// the runner's lock), so the lines' order is the history's event clock.
 public struct ExpectedStateWriter: HistorySink, Sendable {
     private let file: any WritableFile
     /// Operations issued so far: the index of the next one.
@@ -25,8 +26,8 @@ public struct ExpectedStateWriter: HistorySink, Sendable {
 
     /// Records that `operation` is about to be issued; returns its index.
     /// - Throws: ``FileSystemError`` when the line cannot be appended.
-    public mutating func issue(_ operation: History.Operation, sync: Bool) throws -> Int {
-        var bytes = Array("I \(issued) \(sync ? 1 : 0) ".utf8)
+    public mutating func issue(_ operation: History.Operation, sync: Bool, writer: Int = 0) throws -> Int {
+        var bytes = Array("I \(issued) \(sync ? 1 : 0) \(writer) ".utf8)
         Hex.append(ExpectedStateCoding.encode(operation), to: &bytes)
         bytes.append(0x0a)
         try file.append(bytes)
@@ -74,14 +75,14 @@ public struct ExpectedState: Sendable {
         lines.removeLast()  // after the last newline: empty, or a line torn by the kill
         for (number, line) in lines.enumerated() {
             func fail(_ problem: String) -> FormatError { FormatError(line: number + 1, problem: problem) }
-            let words = line.split(separator: 0x20, maxSplits: 3)
+            let words = line.split(separator: 0x20, maxSplits: 4)
             guard let tag = words.first, tag.count == 1 else { throw fail("empty or unknown line") }
             switch tag.first {
             case UInt8(ascii: "I"):
-                guard words.count == 4, let index = Int(ascii: words[1]), index == result.history.entries.count,
-                    let operation = ExpectedStateCoding.decodeHex(words[3])
+                guard words.count == 5, let index = Int(ascii: words[1]), index == result.history.entries.count,
+                    let writer = Int(ascii: words[3]), let operation = ExpectedStateCoding.decodeHex(words[4])
                 else { throw fail("malformed issue line") }
-                _ = result.history.issue(operation, sync: words[2].first == UInt8(ascii: "1"))
+                _ = result.history.issue(operation, sync: words[2].first == UInt8(ascii: "1"), writer: writer)
             case UInt8(ascii: "A"):
                 guard words.count == 2, let index = Int(ascii: words[1]), result.history.entries.indices.contains(index)
                 else { throw fail("acknowledgement of an operation never issued") }

@@ -30,6 +30,8 @@ public struct FaultSimulation: Sendable {
     public var rules: [FaultRule]
     public var model: CrashModel
     public var configuration: CrashSimulation.Configuration
+    /// What an injected sync failure does to unsynced data (the Linux `pages-lost` unless set).
+    public var syncFailure = SyncFailureSemantics.pagesLost
 
     public init(rules: [FaultRule], model: CrashModel, configuration: CrashSimulation.Configuration? = nil) {
         self.rules = rules
@@ -41,7 +43,7 @@ public struct FaultSimulation: Sendable {
     public func run(seed: UInt64) -> Outcome {
         let workload = Workload.random(seed: seed, count: configuration.workloadLength, mix: configuration.mix)
         let sim = SimulatedFileSystem()
-        let faulty = FaultInjectingFileSystem(wrapping: sim, rules: rules, seed: seed)
+        let faulty = FaultInjectingFileSystem(wrapping: sim, rules: rules, seed: seed, syncFailure: syncFailure)
         var outcome = Outcome(
             rules: rules.map(\.description).joined(separator: "; "), seed: seed, model: model, firstError: nil,
             injectedFaults: 0, acknowledgedWrites: 0, violation: nil)

@@ -1,7 +1,9 @@
 /// What a workload did to a database, in order: every operation issued, and which were acknowledged and synced.
 ///
 /// The oracle judges a recovered database against it. An operation is recorded *before* it is issued (so one in
-/// flight at the crash is known) and marked when it returns.
+/// flight at the crash is known) and marked when it returns. With several concurrent writers, each entry names
+/// its writer, and the history's event clock (one tick per issue and per acknowledgement, in the order they were
+/// recorded) says which operations returned before which others were issued: the only order the writers owe.
 public struct History: Sendable, Equatable, Codable {
     /// One write as the workload issued it.
     public enum Operation: Sendable, Equatable, Codable {
@@ -18,11 +20,22 @@ public struct History: Sendable, Equatable, Codable {
         public var sync: Bool
         /// Whether the call returned successfully.
         public var acknowledged: Bool
+        /// The writer (thread) that issued it; 0 in a single-writer workload.
+        public var writer: Int
+        /// The event clock when it was issued, and when it was acknowledged (nil while it is not).
+        public var issuedAt: Int
+        public var acknowledgedAt: Int?
 
-        public init(operation: Operation, sync: Bool, acknowledged: Bool = false) {
+        public init(
+            operation: Operation, sync: Bool, acknowledged: Bool = false, writer: Int = 0, issuedAt: Int = 0,
+            acknowledgedAt: Int? = nil
+        ) {
             self.operation = operation
             self.sync = sync
             self.acknowledged = acknowledged
+            self.writer = writer
+            self.issuedAt = issuedAt
+            self.acknowledgedAt = acknowledgedAt
         }
     }
 
@@ -30,18 +43,40 @@ public struct History: Sendable, Equatable, Codable {
     public var initial: [[UInt8]: [UInt8]]
     /// Every issued operation, in issue order.
     public var entries: [Entry] = []
+    /// The next event clock value.
+    public var clock = 0
 
     /// A history starting from `initial` contents.
     public init(initial: [[UInt8]: [UInt8]] = [:]) { self.initial = initial }
 
-    /// Records an operation about to be issued; returns its index for ``acknowledge(_:)``.
-    public mutating func issue(_ operation: Operation, sync: Bool) -> Int {
-        entries.append(Entry(operation: operation, sync: sync))
+    /// Records an operation about to be issued by `writer`; returns its index for ``acknowledge(_:)``.
+    public mutating func issue(_ operation: Operation, sync: Bool, writer: Int = 0) -> Int {
+        entries.append(Entry(operation: operation, sync: sync, writer: writer, issuedAt: clock))
+        clock += 1
         return entries.count - 1
     }
 
     /// Marks entry `index` as returned successfully.
-    public mutating func acknowledge(_ index: Int) { entries[index].acknowledged = true }
+    public mutating func acknowledge(_ index: Int) {
+        entries[index].acknowledged = true
+        entries[index].acknowledgedAt = clock
+        clock += 1
+    }
+
+    /// The writers that issued entries, in increasing order (`[0]` for a single writer or no entries).
+    public var writers: [Int] {
+        let set = Set(entries.map(\.writer))
+        return set.isEmpty ? [0] : set.sorted()
+    }
+
+    /// Records a durability point reached with no write in flight (``Database/flush()`` or ``Database/close()``
+    /// returned): every writer's acknowledged operations so far are durable.
+    public mutating func markDurable() {
+        var marked: Set<Int> = []
+        for index in entries.indices.reversed() where entries[index].acknowledged {
+            if marked.insert(entries[index].writer).inserted { entries[index].sync = true }
+        }
+    }
 
     /// The contents after applying the first `count` entries to `initial`.
     public func state(afterPrefix count: Int) -> [[UInt8]: [UInt8]] {

@@ -7,7 +7,7 @@ import VFS
 /// set aside, not appended after: bug class 11).
 ///
 /// In process it runs on the crashed ``SimulatedFileSystem`` (``CrashSimulation``, ``FaultSimulation``); for the
-/// real-process runner on a copy of the crashed directory on the real disk (``CrashCampaign``).
+/// real-process runner on a simulated copy of the crashed directory (``CrashCampaign``).
 public struct RecoveryCheck: Sendable {
     /// The directory to open (the check writes to it: on the real disk, a copy).
     public var directory: String

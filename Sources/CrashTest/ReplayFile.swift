@@ -13,6 +13,9 @@ public struct ReplayFile: Sendable, Codable {
     public var crash: CrashSpec
     /// The workload's seed.
     public var workloadSeed: UInt64
+    /// The seed the power-loss image was drawn from (power-loss and strict scenarios); with the kept
+    /// `journal.bin` it rebuilds the same image.
+    public var crashSeed: UInt64?
     /// The database contents the cycle started from, as hex key → hex value.
     public var initial: [String: String]
     /// What the runner found.

@@ -12,12 +12,16 @@ extension Scenario {
         case writeBuffer = "write-buffer"
         /// `leveled` or `tiered`, optionally `trigger=N`.
         case compaction
-        /// `process-crash` or `power-loss`.
+        /// `process-crash`, `power-loss` or `strict`.
         case model
         /// One way to crash the worker; repeatable.
         case crash
         /// One VFS fault rule; repeatable.
         case faults
+        /// What a failed sync does to unsynced data: `pages-lost` (default) or `retryable`.
+        case syncFailure = "sync-failure"
+        /// Percentage of cycles whose crash image gets damage in the middle of a durable log.
+        case logDamage = "log-damage"
         /// The most cycles a run makes.
         case cycles
         /// `consistent` or `violation`.
@@ -27,7 +31,8 @@ extension Scenario {
         public var isRequired: Bool {
             switch self {
             case .name, .attacks, .crash: return true
-            case .workload, .writeBuffer, .compaction, .model, .faults, .cycles, .expect: return false
+            case .workload, .writeBuffer, .compaction, .model, .faults, .syncFailure, .logDamage, .cycles, .expect:
+                return false
             }
         }
 

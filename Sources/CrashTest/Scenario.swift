@@ -48,12 +48,21 @@ public struct Scenario: Sendable {
     public var compaction = CompactionStrategy.leveled
     /// Level-0 tables (runs, when tiered) that start a compaction.
     public var level0CompactionTrigger = 4
-    /// `.processCrash` (the page cache survives the kill) or `.powerLoss` (only synced data survives).
+    /// `.processCrash` (the page cache survives the kill), `.powerLoss` (synced data survives; unsynced sectors and
+    /// directory operations each survive or not) or `.strict` (exactly the synced data and entries survive).
     public var model: CrashModel
     /// The ways a cycle may crash; at least one.
     public var crashes: [CrashPlan]
     /// Fault rules applied to the worker's file system (never to verification).
     public var faults: [FaultRule]
+    /// What an injected sync failure does to the file's unsynced data (``SyncFailureSemantics``; the Linux
+    /// `pages-lost` by default). It matters under the power-loss and strict models, where the worker's file system
+    /// is simulated; a real disk under `process-crash` decides for itself.
+    public var syncFailure = SyncFailureSemantics.pagesLost
+    /// Percentage of cycles (power-loss and strict scenarios) whose crash image gets one flipped bit in the first
+    /// record of the newest log, when that record and the next are durable: damage in the middle of the log, which
+    /// recovery must report, never silently truncate.
+    public var logDamagePercent = 0
     /// The most cycles a run makes.
     public var cycles: Int
     /// What the run must find.
@@ -124,8 +133,8 @@ extension Scenario {
                 case .compaction: try parseCompaction(value, into: &scenario)
                 case .cycles: scenario.cycles = try positive(value, "cycles")
                 case .model:
-                    guard let model = CrashModel(rawValue: value), model != .strict else {
-                        throw Problem("unknown model \"\(value)\" (expected process-crash or power-loss)")
+                    guard let model = CrashModel(rawValue: value) else {
+                        throw Problem("unknown model \"\(value)\" (expected process-crash, power-loss or strict)")
                     }
                     scenario.model = model
                 case .crash: scenario.crashes.append(try parseCrash(value))
@@ -135,6 +144,16 @@ extension Scenario {
                     } catch {
                         throw Problem("bad fault rule: \(error.problem) in \"\(value)\"")
                     }
+                case .logDamage:
+                    guard let percent = Int(value), (0...100).contains(percent) else {
+                        throw Problem("log-damage needs a percentage 0...100, got \"\(value)\"")
+                    }
+                    scenario.logDamagePercent = percent
+                case .syncFailure:
+                    guard let semantics = SyncFailureSemantics(rawValue: value) else {
+                        throw Problem("sync-failure must be pages-lost or retryable, got \"\(value)\"")
+                    }
+                    scenario.syncFailure = semantics
                 case .expect:
                     let word = value.split(separator: " ").first.map(String.init) ?? ""
                     guard let expectation = Expectation(rawValue: word) else {
@@ -230,9 +249,12 @@ extension Scenario {
             case "batch": mix.batchPercent = try percent()
             case "flush": mix.flushPercent = try percent()
             case "sync": mix.syncPercent = try percent()
+            case "writers":
+                mix.writers = try positive(String(text), "workload writers=")
+                guard mix.writers <= 16 else { throw Problem("workload writers= is at most 16, got \(text)") }
             default:
                 throw Problem(
-                    "unknown workload setting \"\(key)\" (expected keys, values, steps, put, delete, batch, flush, sync)"
+                    "unknown workload setting \"\(key)\" (expected keys, values, steps, put, delete, batch, flush, sync, writers)"
                 )
             }
         }

@@ -32,11 +32,11 @@ struct TimedHistory: HistorySink {
 
     private var now: Int { fileSystem.operationCount - base }
 
-    mutating func issue(_ operation: History.Operation, sync: Bool) -> Int {
+    mutating func issue(_ operation: History.Operation, sync: Bool, writer: Int) -> Int {
         issuedAt.append(now)
         acknowledgedAt.append(nil)
         requestedSync.append(sync)
-        return history.issue(operation, sync: sync)
+        return history.issue(operation, sync: sync, writer: writer)
     }
 
     mutating func acknowledge(_ index: Int) {

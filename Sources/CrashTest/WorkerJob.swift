@@ -12,10 +12,13 @@ public struct WorkerJob: Sendable, Codable {
     public var crash: CrashSpec
     /// Run flushes on the writing thread (deterministic; used by replay), instead of the background thread.
     public var inlineBackgroundWork: Bool
+    /// Under the power-loss and strict models: where the worker journals what it does to its simulated file
+    /// system (``OperationJournal``), from which the runner draws the crash image.
+    public var journalPath: String?
 
     public init(
         directory: String, expectedStatePath: String, scenarioSource: String, seed: UInt64, crash: CrashSpec,
-        inlineBackgroundWork: Bool
+        inlineBackgroundWork: Bool, journalPath: String? = nil
     ) {
         self.directory = directory
         self.expectedStatePath = expectedStatePath
@@ -23,5 +26,6 @@ public struct WorkerJob: Sendable, Codable {
         self.seed = seed
         self.crash = crash
         self.inlineBackgroundWork = inlineBackgroundWork
+        self.journalPath = journalPath
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import LSMKV
+import Synchronization
 
 /// Drives a ``Workload`` against a database and records what happened in a ``HistorySink``: each write is recorded
 /// before it is issued and acknowledged when it returns; a successful `flush()` or `close()` marks everything
@@ -17,10 +19,20 @@ struct WorkloadRunner {
         case reopen
     }
 
+    /// How the lanes of a ``Workload/Step/concurrent(lanes:order:)`` round run.
+    enum Concurrency {
+        /// One write at a time on the calling thread, in the round's seeded `order`: replays exactly (in process).
+        case serialized
+        /// One thread per lane, all at once: the engine's group commit sees real concurrent writers (the worker).
+        case threads
+    }
+
     /// Opens the database (first open and every reopen).
     let open: () throws -> Database
     /// Attempts per open before it counts as failed; each failed attempt is recorded in the sink.
     var openAttempts = 1
+    /// How concurrent rounds run.
+    var concurrency = Concurrency.serialized
 
     /// The database left open at the end (nil when none is), and the first error met.
     struct Result {
@@ -81,7 +93,8 @@ struct WorkloadRunner {
         steps: for step in workload.steps {
             guard let db = current else { break }
             do {
-                try Self.perform(step, on: db, current: &current, recording: &sink, open: reopen)
+                try Self.perform(
+                    step, on: db, current: &current, recording: &sink, open: reopen, concurrency: concurrency)
             } catch {
                 if firstError == nil { firstError = error }
                 let action = afterError(error)
@@ -108,15 +121,21 @@ struct WorkloadRunner {
     /// `current` to nil first, so a failed close or open leaves no database open) and opens the next with `open`.
     /// - Throws: the database's error (the step stays unacknowledged), or the sink's.
     /// Works on any ``CrashTestableStore`` (the engine adopts it): `apply` is `write(batch)`, `makeDurable` `flush()`.
+    /// A concurrent round runs on real threads (`concurrency: .threads`) only on the engine, which is safe to share;
+    /// any other store, and every in-process run, takes its lanes one write at a time in the round's seeded order.
     static func perform<Sink: HistorySink, Store: CrashTestableStore>(
         _ step: Workload.Step, on db: Store, current: inout Store?, recording sink: inout Sink,
-        open: (inout Sink) throws -> Store
+        open: (inout Sink) throws -> Store, concurrency: Concurrency = .serialized
     ) throws {
         switch step {
         case .write(let operation, let sync):
-            let index = try sink.issue(operation, sync: sync)
-            try db.apply(operation, sync: sync)
-            try sink.acknowledge(index)
+            try write(operation, sync: sync, writer: 0, on: db, recording: &sink)
+        case .concurrent(let lanes, let order):
+            if case .threads = concurrency, let database = db as? Database {
+                try runThreads(lanes, on: database, recording: &sink)
+            } else {
+                try runSerialized(lanes, order: order, on: db, recording: &sink)
+            }
         case .flush:
             try db.makeDurable()
             try sink.markDurable()
@@ -129,6 +148,77 @@ struct WorkloadRunner {
     }
 }
 
+extension WorkloadRunner {
+    /// One write by `writer`: recorded as issued, performed, recorded as acknowledged.
+    static func write<Sink: HistorySink, Store: CrashTestableStore>(
+        _ operation: History.Operation, sync: Bool, writer: Int, on db: Store, recording sink: inout Sink
+    ) throws {
+        let index = try sink.issue(operation, sync: sync, writer: writer)
+        try db.apply(operation, sync: sync)
+        try sink.acknowledge(index)
+    }
+
+    /// Runs a round one write at a time in `order`. A lane whose write fails stops; the others go on; the first
+    /// error is thrown at the end.
+    static func runSerialized<Sink: HistorySink, Store: CrashTestableStore>(
+        _ lanes: [[Workload.Step]], order: [Int], on db: Store, recording sink: inout Sink
+    ) throws {
+        var next = [Int](repeating: 0, count: lanes.count)
+        var failed = [Bool](repeating: false, count: lanes.count)
+        var firstError: (any Error)?
+        for lane in order where lane < lanes.count && !failed[lane] && next[lane] < lanes[lane].count {
+            defer { next[lane] += 1 }
+            guard case .write(let operation, let sync) = lanes[lane][next[lane]] else { continue }
+            do {
+                try write(operation, sync: sync, writer: lane, on: db, recording: &sink)
+            } catch {
+                failed[lane] = true
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Runs a round with one thread per lane, started together; all of them share `sink` under one lock. A lane
+    /// whose write fails stops; the first error is thrown once every lane ended.
+    static func runThreads<Sink: HistorySink>(
+        _ lanes: [[Workload.Step]], on db: Database, recording sink: inout Sink
+    ) throws {
+        let shared = SharedSink(sink)
+        let firstError = Mutex<(any Error)?>(nil)
+        let done = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        for (writer, lane) in lanes.enumerated() where !lane.isEmpty {
+            done.enter()
+            let thread = Thread {
+                defer { done.leave() }
+                start.wait()
+                for case .write(let operation, let sync) in lane {
+                    do {
+                        let index = try shared.lock.withLock { try $0.issue(operation, sync: sync, writer: writer) }
+                        try db.write(operation.writeBatch, sync: sync)
+                        try shared.lock.withLock { try $0.acknowledge(index) }
+                    } catch {
+                        firstError.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                }
+            }
+            thread.start()
+        }
+        for _ in lanes { start.signal() }
+        done.wait()
+        sink = shared.lock.withLock { $0 }
+        if let error = firstError.withLock({ $0 }) { throw error }
+    }
+}
+
+/// A sink shared by the threads of a concurrent round.
+private final class SharedSink<Sink: HistorySink>: Sendable {
+    let lock: Mutex<Sink>
+    init(_ sink: Sink) { lock = Mutex(sink) }
+}
+
 extension Workload.Step {
     /// A word for error messages.
     var name: String {
@@ -136,6 +226,7 @@ extension Workload.Step {
         case .write: return "write"
         case .flush: return "flush"
         case .reopen: return "reopen"
+        case .concurrent: return "concurrent writes"
         }
     }
 }

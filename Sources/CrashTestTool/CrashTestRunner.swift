@@ -150,14 +150,32 @@ enum CrashTestRunner {
             )
             return 64
         }
-        print(
-            "replaying \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle): \(replay.crash), background work inline"
-        )
-        print("originally: \(replay.violation)")
         let campaign = CrashCampaign(executable: executable, workRoot: work, failuresDirectory: work + "/failures")
-        let outcome = campaign.runCycle(
-            scenario, directory: work + "/db", scratch: work, initial: initial, crash: replay.crash,
-            seed: replay.workloadSeed, inline: true)
+        let outcome: CrashCampaign.CycleOutcome
+        let journal = kept + "/" + CrashCampaign.journalName
+        if scenario.model != .processCrash, let crashSeed = replay.crashSeed,
+            FileManager.default.fileExists(atPath: journal)
+        {
+            // The kept journal and seed rebuild exactly the image the failing cycle judged.
+            print(
+                "rebuilding the \(scenario.model) image of \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle)"
+            )
+            print("originally: \(replay.violation)")
+            try? FileManager.default.copyItem(atPath: journal, toPath: work + "/" + CrashCampaign.journalName)
+            try? FileManager.default.copyItem(
+                atPath: kept + "/expected-state.txt", toPath: work + "/expected-state.txt")
+            outcome = campaign.judge(
+                scenario, directory: work + "/db", scratch: work, initial: initial, crashSeed: crashSeed,
+                termination: .signaled(9))
+        } else {
+            print(
+                "replaying \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle): \(replay.crash), background work inline"
+            )
+            print("originally: \(replay.violation)")
+            outcome = campaign.runCycle(
+                scenario, directory: work + "/db", scratch: work, initial: initial, crash: replay.crash,
+                seed: replay.workloadSeed, crashSeed: replay.crashSeed ?? 0, inline: true)
+        }
         print(
             "worker \(outcome.termination); \(outcome.history.entries.count) operations issued, "
                 + "\(outcome.history.entries.filter(\.acknowledged).count) acknowledged")

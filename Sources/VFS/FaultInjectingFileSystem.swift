@@ -17,6 +17,11 @@ import Synchronization
 public final class FaultInjectingFileSystem: FileSystem {
     /// The wrapped file system.
     public let inner: any FileSystem
+    /// What an injected `eio` or `enospc` on a `sync` does to the file's unsynced data: under
+    /// ``SyncFailureSemantics/pagesLost`` (the default, as Linux does) the wrapped file is told the sync failed
+    /// when it is ``SyncFailureModeling`` (a ``SimulatedFileSystem``'s file), so those bytes never become durable;
+    /// under ``SyncFailureSemantics/retryable`` the next successful sync makes them durable.
+    public let syncFailure: SyncFailureSemantics
     private let seed: UInt64
     private let state: Mutex<FaultState>
 
@@ -46,17 +51,24 @@ public final class FaultInjectingFileSystem: FileSystem {
         var error: (FileSystemError.Code) -> FileSystemError
     }
 
-    /// Wraps `inner` with `rules`; all random choices come from `seed`.
-    public init(wrapping inner: any FileSystem, rules: [FaultRule] = [], seed: UInt64 = 0) {
+    /// Wraps `inner` with `rules`; all random choices come from `seed`; a failed sync has `syncFailure`'s effect.
+    public init(
+        wrapping inner: any FileSystem, rules: [FaultRule] = [], seed: UInt64 = 0,
+        syncFailure: SyncFailureSemantics = .pagesLost
+    ) {
         self.inner = inner
         self.seed = seed
+        self.syncFailure = syncFailure
         state = Mutex(FaultState(rules: rules, seed: seed))
     }
 
     /// Wraps `inner` with the rules of `text` (see ``FaultRule`` for the form).
     /// - Throws: ``FaultRuleParseError`` for a bad line.
-    public convenience init(wrapping inner: any FileSystem, rules text: String, seed: UInt64 = 0) throws {
-        self.init(wrapping: inner, rules: try FaultRule.parse(text), seed: seed)
+    public convenience init(
+        wrapping inner: any FileSystem, rules text: String, seed: UInt64 = 0,
+        syncFailure: SyncFailureSemantics = .pagesLost
+    ) throws {
+        self.init(wrapping: inner, rules: try FaultRule.parse(text), seed: seed, syncFailure: syncFailure)
     }
 
     /// The rules, in the order they are tried. Setting them restarts every rule's counters and random numbers

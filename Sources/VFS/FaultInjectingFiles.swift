@@ -35,7 +35,7 @@ final class FaultInjectingReadableFile: ReadableFile {
 }
 
 /// A writable file of a ``FaultInjectingFileSystem``: `write`, `sync`, `truncate`, `metadata` (size) and `any`
-/// rules apply.
+/// rules apply. A failed sync is reported to the wrapped file with the file system's ``SyncFailureSemantics``.
 final class FaultInjectingWritableFile: WritableFile {
     private let inner: any WritableFile
     private let fileSystem: FaultInjectingFileSystem
@@ -85,6 +85,9 @@ final class FaultInjectingWritableFile: WritableFile {
 
     func sync() throws {
         let fault = try fileSystem.decide(.sync, path)
+        if fault?.action == .eio || fault?.action == .enospc, let modeling = inner as? any SyncFailureModeling {
+            modeling.syncFailed(fileSystem.syncFailure)
+        }
         try fileSystem.throwIfError(fault)
         if fault?.action == .drop { return }
         try inner.sync()

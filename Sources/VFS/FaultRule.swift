@@ -33,7 +33,8 @@
 /// ``FileSystem/lockFile(_:)`` and the files' `size()`; `any` every call, closes and unlocks included.
 ///
 /// Actions: `eio` throws `.io` and `enospc` `.noSpace` without doing the operation (except that `enospc` with
-/// `bytes>N` first writes the bytes that still fit under N); `drop` (sync, syncdir) reports success without
+/// `bytes>N` first writes the bytes that still fit under N; and that on a `sync` either has the file system's
+/// ``SyncFailureSemantics``: by default `pages-lost`, the file's unsynced bytes never become durable); `drop` (sync, syncdir) reports success without
 /// syncing; `torn` (write) writes a random strict prefix of the bytes then throws `.io`; `bitflip` (read)
 /// flips one random bit of the data read; `crash` makes this and every later operation throw
 /// ``FileSystemError/simulatedCrash(operation:path:)``.

@@ -28,7 +28,7 @@ extension SimulatedState {
         for id in reachable.sorted() {
             guard let inode = inodes[id] else { continue }
             switch model {
-            case .processCrash: contents[id] = inode.written
+            case .processCrash: contents[id] = inode.visible
             case .strict: contents[id] = inode.durable
             case .powerLoss:
                 var random = SplitMix64(seed: seed, stream: UInt64(id) &+ 1)

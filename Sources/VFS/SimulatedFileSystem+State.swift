@@ -8,10 +8,18 @@ struct SimulatedState {
     struct Inode {
         /// The bytes a sync made durable.
         var durable: [UInt8] = []
-        /// The bytes as readers see them now.
+        /// The bytes the disk is to hold once every pending change is written back: the durable bytes with the
+        /// pending changes applied. Readers see them too, except after a failed sync lost pages (``cached``).
         var written: [UInt8] = []
         /// The writes and truncates since the last sync, oldest first.
         var pending: [PendingData] = []
+        /// After a sync failed with ``SyncFailureSemantics/pagesLost``: the bytes readers see (the page cache,
+        /// which still holds the lost pages), which differ from ``written`` until the machine crashes. Nil
+        /// otherwise.
+        var cached: [UInt8]?
+
+        /// The bytes a reader sees now (and a process crash keeps: the page cache survives it).
+        var visible: [UInt8] { cached ?? written }
     }
 
     /// A change to a file's data not yet made durable.
@@ -163,12 +171,14 @@ struct SimulatedState {
     mutating func write(_ inode: Int, at offset: Int, _ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         Self.overwrite(&inodes[inode]!.written, at: offset, with: bytes[...])
+        if inodes[inode]!.cached != nil { Self.overwrite(&inodes[inode]!.cached!, at: offset, with: bytes[...]) }
         inodes[inode]!.pending.append(.write(offset: offset, bytes: bytes, order: nextOperationOrder()))
     }
 
     /// Cuts or zero-extends the written view to `size` and records the unsynced truncate.
     mutating func truncate(_ inode: Int, to size: Int) {
         Self.resize(&inodes[inode]!.written, to: size)
+        if inodes[inode]!.cached != nil { Self.resize(&inodes[inode]!.cached!, to: size) }
         inodes[inode]!.pending.append(.truncate(size: size, order: nextOperationOrder()))
     }
 
@@ -176,6 +186,23 @@ struct SimulatedState {
     mutating func sync(_ inode: Int) {
         inodes[inode]!.durable = inodes[inode]!.written
         inodes[inode]!.pending = []
+    }
+
+    /// A sync failed and the kernel marked the dirty pages clean (``SyncFailureSemantics/pagesLost``): the
+    /// unsynced bytes are never written back, though readers still see them. What the disk is to hold becomes the
+    /// durable bytes at the size readers see (the lost range reads as the old bytes, zeros past the old end); the
+    /// size change stays pending, so a power loss before the next sync may undo it.
+    mutating func loseUnsyncedPages(_ inode: Int) {
+        guard var node = inodes[inode], !node.pending.isEmpty else { return }
+        let visible = node.visible
+        node.cached = visible
+        node.written = node.durable
+        node.pending = []
+        if visible.count != node.durable.count {
+            Self.resize(&node.written, to: visible.count)
+            node.pending = [.truncate(size: visible.count, order: nextOperationOrder())]
+        }
+        inodes[inode] = node
     }
 
     static func resize(_ data: inout [UInt8], to size: Int) {
@@ -204,7 +231,7 @@ struct SimulatedState {
         for (path, directory) in directories {
             for (name, inode) in durable ? directory.durable : directory.current {
                 guard let node = inodes[inode] else { continue }
-                result[Path.join(path, name)] = durable ? node.durable : node.written
+                result[Path.join(path, name)] = durable ? node.durable : node.visible
             }
         }
         return result

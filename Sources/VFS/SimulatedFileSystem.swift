@@ -15,6 +15,10 @@ import Synchronization
 /// ``createDirectory(_:)`` is the one exception: directories are durable as soon as they are created (they are
 /// never removed or renamed by this file system), which keeps tests focused on files.
 ///
+/// A sync that failed (a ``FaultInjectingFileSystem`` fault, reported through ``SyncFailureModeling``) under
+/// ``SyncFailureSemantics/pagesLost`` marks the file's unsynced writes clean, as Linux does: reads still see
+/// them, but no later sync makes them durable (and a crash does not keep them).
+///
 /// ## Paths
 /// Paths are normalized with ``Path/normalized(_:)``: `"/db/x"`, `"db/x"` and `"/db//x/"` name the same file.
 /// A file can only be created in an existing directory (else `.notFound`); `"/"` always exists.
@@ -175,7 +179,7 @@ public final class SimulatedFileSystem: FileSystem {
         let path = Path.normalized(path)
         let id = try perform(.openWritable, path) { state throws(FileSystemError) in
             let inode = try state.resolveFile(path, .openWritable)
-            return state.open(inode, position: state.inodes[inode]!.written.count)
+            return state.open(inode, position: state.inodes[inode]!.visible.count)
         }
         return SimulatedWritableFile(fileSystem: self, handle: id, path: path)
     }
@@ -185,7 +189,7 @@ public final class SimulatedFileSystem: FileSystem {
     public func fileSize(_ path: String) throws -> Int {
         let path = Path.normalized(path)
         return try perform(.fileSize, path) { state throws(FileSystemError) in
-            state.inodes[try state.resolveFile(path, .fileSize)]!.written.count
+            state.inodes[try state.resolveFile(path, .fileSize)]!.visible.count
         }
     }
 

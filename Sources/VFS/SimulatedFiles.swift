@@ -40,14 +40,14 @@ final class SimulatedReadableFile: ReadableFile {
     func read(at offset: Int, count: Int) throws -> [UInt8] {
         precondition(offset >= 0 && count >= 0, "negative offset or count")
         return try fileSystem.perform(.read, path, offset: offset, length: count) { state in
-            let data = state.inodes[state.handle(handle).inode]!.written
+            let data = state.inodes[state.handle(handle).inode]!.visible
             guard offset < data.count else { return [] }
             return Array(data[offset..<min(data.count, offset + count)])
         }
     }
 
     func size() throws -> Int {
-        try fileSystem.perform(.size, path) { state in state.inodes[state.handle(handle).inode]!.written.count }
+        try fileSystem.perform(.size, path) { state in state.inodes[state.handle(handle).inode]!.visible.count }
     }
 
     func close() {
@@ -60,7 +60,11 @@ final class SimulatedReadableFile: ReadableFile {
 
 /// A file of a ``SimulatedFileSystem`` opened for writing: appends go to the written view and are recorded as
 /// unsynced until ``sync()``. Using it after ``close()`` is a programmer error (precondition failure).
-final class SimulatedWritableFile: WritableFile {
+///
+/// Told of a failed sync (``syncFailed(_:)``, by a ``FaultInjectingFileSystem``), it applies the failure's
+/// ``SyncFailureSemantics``: with `pagesLost` the bytes written since the last good sync never become durable
+/// (later syncs do not write them), though reads return them until a crash.
+final class SimulatedWritableFile: SyncFailureModeling {
     let path: String
     private let fileSystem: SimulatedFileSystem
     private let handle: Int
@@ -82,6 +86,16 @@ final class SimulatedWritableFile: WritableFile {
 
     func sync() throws {
         try fileSystem.perform(.sync, path) { state in state.sync(state.handle(handle).inode) }
+    }
+
+    /// A failed sync: one `.sync` operation that fails with `.io`; under `pagesLost` it first marks the file's
+    /// unsynced pages clean (never written back). Under `retryable` nothing happens and no operation is counted.
+    func syncFailed(_ semantics: SyncFailureSemantics) {
+        guard semantics == .pagesLost else { return }
+        _ = try? fileSystem.perform(.sync, path) { state throws(FileSystemError) in
+            state.loseUnsyncedPages(state.handle(handle).inode)
+            throw state.error(.io, .sync, path, "sync failed: the unsynced pages are lost (pages-lost)")
+        }
     }
 
     func truncate(to size: Int) throws {

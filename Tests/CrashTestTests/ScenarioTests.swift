@@ -59,7 +59,7 @@ import Testing
             (10, "faults: write -> eoi", "bad fault rule"),
             (4, "workload: keys=20 put=90 delete=20", "more than 100%"),
             (4, "workload: colour=blue", "unknown workload setting"),
-            (6, "model: strict", "unknown model"),
+            (6, "model: torn", "unknown model"),
             (11, "cycles: -1", "positive whole number"),
             (12, "expect: maybe", "expect must start with"),
             (2, "name: torn tail!", "a name is"),

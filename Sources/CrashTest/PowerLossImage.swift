@@ -1,0 +1,101 @@
+import VFS
+
+/// The real-process power loss: the database directory a worker found, plus the ``OperationJournal`` of what it did
+/// to its ``SimulatedFileSystem`` until it was killed, become the directory a power loss at that instant leaves,
+/// drawn with ``SimulatedFileSystem/crash(seed:model:)`` from a seed: per-sector fates (new, old, zeros, garbage)
+/// for every sector written since its file's last sync, each unsynced create, rename and remove surviving or not
+/// on its own, renames atomic; or, under the strict model, exactly the durable state.
+///
+/// The image is a pure function of the directory, the journal, the seed and the model, so a kept failure
+/// (`before/`, `journal.bin`, the seed in `replay.json`) rebuilds the same image.
+enum PowerLossImage {
+    /// The path of the database directory inside the worker's simulated file system.
+    static let simulatedDirectory = "/db"
+
+    /// A simulated file system holding every file of `realDirectory` (created when missing), all durable, in
+    /// `/db`: what the worker starts from, and what the runner replays the journal onto.
+    /// - Throws: ``FileSystemError`` when the real directory cannot be read.
+    static func load(realDirectory: String) throws -> SimulatedFileSystem {
+        let real = PosixFileSystem()
+        let sim = SimulatedFileSystem()
+        sim.isTracing = false
+        try real.createDirectory(realDirectory)
+        try sim.createDirectory(simulatedDirectory)
+        for name in try real.listDirectory(realDirectory).sorted() {
+            let copy = try sim.createWritable(simulatedDirectory + "/" + name)
+            try copy.append(try real.readWholeFile(realDirectory + "/" + name))
+            try copy.sync()
+            try copy.close()
+        }
+        try sim.syncDirectory(simulatedDirectory)
+        return sim
+    }
+
+    /// Replaces the contents of `realDirectory` (the directory the worker started from) with what a crash under
+    /// `model` leaves after the changes in `journal`.
+    /// - Returns: when a refusal to open with a corruption report at (file, offset) is an honest answer for the
+    ///   image (``PreCrashImage/allowsRefusal(file:offset:crashed:)``; files matched by name).
+    /// - Throws: a description of what failed (a tester problem).
+    ///   With `damagingLog`, one bit of the first record of the newest log is flipped when that record and the
+    ///   next one are durable (media damage in the middle of the log: readable records follow it), and a refusal
+    ///   naming that log is honest too.
+    @discardableResult
+    static func apply(
+        journal: [UInt8], to realDirectory: String, seed: UInt64, model: CrashModel, damagingLog: Bool = false
+    ) throws -> @Sendable (_ file: String, _ offset: Int) -> Bool {
+        let sim = try load(realDirectory: realDirectory)
+        try OperationJournal.replay(journal, into: sim)
+        let image = PreCrashImage(sim)
+        let crashed = sim.crash(seed: seed, model: model)
+        let real = PosixFileSystem()
+        var files = crashed.durableFiles()
+        let damaged = damagingLog ? damageFirstLogRecord(&files, durable: image.durable, seed: seed) : nil
+        var keep: Set<String> = []
+        for (path, bytes) in files where Path.parent(of: path) == simulatedDirectory {
+            let name = Path.name(of: path)
+            keep.insert(name)
+            let target = realDirectory + "/" + name
+            if (try? real.readWholeFile(target)) == bytes { continue }
+            let file = try real.createWritable(target)
+            try file.append(bytes)
+            try file.close()
+        }
+        for name in try real.listDirectory(realDirectory) where !keep.contains(name) {
+            try real.remove(realDirectory + "/" + name)
+        }
+        let crashedFiles = files
+        return { file, offset in
+            if let damaged, Path.name(of: file) == Path.name(of: damaged) { return true }
+            guard model == .powerLoss else { return false }
+            let path = simulatedDirectory + "/" + Path.name(of: file)
+            return image.allowsRefusal(file: path, offset: offset, crashed: crashedFiles[path] ?? [])
+        }
+    }
+
+    /// Flips one bit in the payload of the first record of the newest log in `files`, when its first two records
+    /// (LevelDB log format: 7-byte headers, the length in bytes 4–5, the type in byte 6, FULL or FIRST) lie in one
+    /// block within the bytes `durable` says were synced. Returns the damaged path, or nil when none qualifies.
+    private static func damageFirstLogRecord(
+        _ files: inout [String: [UInt8]], durable: [String: [UInt8]], seed: UInt64
+    ) -> String? {
+        let header = 7
+        guard
+            let path = files.keys.filter({ $0.hasSuffix(".log") }).max(),
+            var bytes = files[path], let synced = durable[path]
+        else { return nil }
+        func fragment(at offset: Int) -> (type: UInt8, length: Int)? {
+            guard offset + header <= synced.count else { return nil }
+            return (synced[offset + 6], Int(synced[offset + 4]) | Int(synced[offset + 5]) << 8)
+        }
+        guard let first = fragment(at: 0), first.type == 1, first.length > 0,
+            let second = fragment(at: header + first.length), second.type == 1 || second.type == 2,
+            2 * header + first.length + second.length <= min(synced.count, 32768),
+            bytes.count >= synced.count, bytes[0..<synced.count] == synced[...]
+        else { return nil }
+        var random = SplitMix64(seed: seed, stream: 0xda3a6e)
+        let bit = random.below(first.length * 8)
+        bytes[header + bit / 8] ^= 1 << UInt8(bit % 8)
+        files[path] = bytes
+        return path
+    }
+}
