@@ -27,17 +27,17 @@ public final class Database: Sendable {
     /// What the database's parts share under one lock. The installed version and the last sequence are not here:
     /// ``VersionSet`` owns them, and the read view only refers to the version.
     struct State: Sendable {
-        /// What reads consult; replaced, never changed in place. Every replacement is published to `published`,
-        /// where reads load it without this lock.
-        var view: ReadView { didSet { published.publish(view) } }
+        /// What reads consult; replaced, never changed in place. `published` holds the only copy, where reads load it
+        /// without this lock; replacing it here publishes the new one.
+        var view: ReadView {
+            get { published.latest }
+            set { published.publish(newValue) }
+        }
         let published: PublishedReadView
         var backgroundError: LSMKVError?
         var closed = false { didSet { if closed { published.close() } } }
 
-        init(view: ReadView) {
-            self.view = view
-            self.published = PublishedReadView(view)
-        }
+        init(view: ReadView) { published = PublishedReadView(view) }
         /// Whether a background compaction is queued or running.
         var compactionScheduled = false
         /// What writes must do about compaction debt, for the installed version.

@@ -43,6 +43,10 @@ final class PublishedReadView: Sendable {
         return view.takeRetainedValue()
     }
 
+    /// The published view, for the publisher: the caller holds the lock every ``publish(_:)`` is called under, so
+    /// no publish can release the view while this reads it.
+    var latest: ReadView { current.load(ordering: .acquiring).takeUnretainedValue() }
+
     /// Replaces the published view. One publisher at a time: the database calls it under its state lock.
     func publish(_ view: ReadView) {
         let old = current.exchange(Unmanaged.passRetained(view), ordering: .sequentiallyConsistent)

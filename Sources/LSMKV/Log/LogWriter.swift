@@ -40,19 +40,26 @@ final class LogWriter: @unchecked Sendable {
     /// durability marker when this is the first record since a sync.
     /// - Throws: ``LSMKVError/io(_:)`` when the append fails; the file may then hold part of the record.
     func addRecord(_ payload: [UInt8]) throws {
+        // The marker must sit exactly where the sync left the log: it proves every byte before its own offset.
+        try append(marker: marksDurability && hasUnprovenRecords && size == syncedSize, payload: payload)
+        hasUnprovenRecords = true
+    }
+
+    /// Encodes a durability marker (when `marker`) and then `payload` (when given) and hands them to the file in one
+    /// `append`, so the reused buffer allocates nothing.
+    /// - Throws: ``LSMKVError/io(_:)`` when the append fails; the file may then hold part of what was encoded.
+    private func append(marker: Bool, payload: [UInt8]?) throws {
         var out = ByteWriter(taking: &encoded)
         out.bytes.removeAll(keepingCapacity: true)
-        out.bytes.reserveCapacity(payload.count + LogFormat.headerSize * (4 + payload.count / LogFormat.blockSize) + 12)
+        let payloadCount = payload?.count ?? 0
+        out.bytes.reserveCapacity(payloadCount + LogFormat.headerSize * (4 + payloadCount / LogFormat.blockSize) + 12)
         defer { swap(&encoded, &out.bytes) }
         var block = blockOffset
-        // The marker must sit exactly where the sync left the log: it proves every byte before its own offset.
-        let marks = marksDurability && hasUnprovenRecords && size == syncedSize
-        if marks { encode(LogFormat.durabilityMarker, into: &out, block: &block) }
-        encode(payload, into: &out, block: &block)
+        if marker { encode(LogFormat.durabilityMarker, into: &out, block: &block) }
+        if let payload { encode(payload, into: &out, block: &block) }
         try LSMKVError.wrappingIO { try file.append(out.bytes) }
         size += out.bytes.count
         blockOffset = block
-        hasUnprovenRecords = true
     }
 
     /// Appends the fragments of one record to `out`, starting at offset `block` of the current block.
@@ -105,14 +112,7 @@ final class LogWriter: @unchecked Sendable {
     func syncProvingDurability(syncingMarker: Bool) throws {
         try sync()
         guard marksDurability && hasUnprovenRecords else { return }
-        var out = ByteWriter(taking: &encoded)
-        out.bytes.removeAll(keepingCapacity: true)
-        defer { swap(&encoded, &out.bytes) }
-        var block = blockOffset
-        encode(LogFormat.durabilityMarker, into: &out, block: &block)
-        try LSMKVError.wrappingIO { try file.append(out.bytes) }
-        size += out.bytes.count
-        blockOffset = block
+        try append(marker: true, payload: nil)
         hasUnprovenRecords = false
         if syncingMarker { try sync() }
     }
