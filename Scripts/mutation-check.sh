@@ -38,6 +38,7 @@ all_bugs=(
     tombstone-dropped-above-base-level
     compaction-output-not-synced
     compaction-inputs-deleted-before-install
+    sync-write-in-unsynced-group
 )
 if [ -n "${MUTATION_BUGS:-}" ]; then
     read -r -a bugs <<< "$MUTATION_BUGS"

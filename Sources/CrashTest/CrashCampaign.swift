@@ -157,11 +157,21 @@ public final class CrashCampaign: Sendable {
             termination: termination, history: History(initial: initial), verified: false, recovered: nil,
             violation: nil)
         var allowsRefusal: (@Sendable (String, Int) -> Bool)?
-        if scenario.model != .processCrash, let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: journal))) {
+        let damagingLog = Int(crashSeed % 100) < scenario.logDamagePercent
+        if scenario.model == .processCrash, damagingLog {
+            do {
+                let damaged = try PowerLossImage.damageLog(inRealDirectory: directory, seed: crashSeed)
+                allowsRefusal = { file, _ in damaged.map { Path.name(of: $0) == Path.name(of: file) } ?? false }
+            } catch {
+                outcome.violation = "tester: damaging the log in \(directory): \(error)"
+                return outcome
+            }
+        } else if scenario.model != .processCrash,
+            let bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: journal)))
+        {
             do {
                 allowsRefusal = try PowerLossImage.apply(
-                    journal: bytes, to: directory, seed: crashSeed, model: scenario.model,
-                    damagingLog: Int(crashSeed % 100) < scenario.logDamagePercent)
+                    journal: bytes, to: directory, seed: crashSeed, model: scenario.model, damagingLog: damagingLog)
             } catch {
                 outcome.violation = "tester: building the \(scenario.model) image: \(error)"
                 return outcome

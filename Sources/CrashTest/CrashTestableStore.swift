@@ -13,6 +13,12 @@ public protocol CrashTestableStore: AnyObject {
     /// - Throws: the store's error; the operation then counts as not acknowledged.
     func apply(_ operation: History.Operation, sync: Bool) throws
 
+    /// Applies operations that writers on as many threads issued at the same instant, in this order, and returns
+    /// each one's outcome: a store that commits concurrent writers in groups (group commit) may share a log record
+    /// or a sync among them, under the same contract per operation as ``apply(_:sync:)``. The default applies them
+    /// one at a time.
+    func apply(arrivingTogether operations: [(operation: History.Operation, sync: Bool)]) -> [Result<Void, any Error>]
+
     /// Makes everything acknowledged so far durable (`Database.flush()`).
     func makeDurable() throws
 
@@ -21,6 +27,15 @@ public protocol CrashTestableStore: AnyObject {
 
     /// Closes the store: everything acknowledged is durable once it returns.
     func close() throws
+}
+
+extension CrashTestableStore {
+    /// Applies the operations one at a time, in order.
+    public func apply(arrivingTogether operations: [(operation: History.Operation, sync: Bool)]) -> [Result<
+        Void, any Error
+    >] {
+        operations.map { entry in Result { try apply(entry.operation, sync: entry.sync) } }
+    }
 }
 
 /// How to open a ``CrashTestableStore``: create it when `directory` is empty, recover it after a crash.
@@ -44,6 +59,9 @@ final class AnyCrashTestableStore: CrashTestableStore {
     init(_ base: any CrashTestableStore) { self.base = base }
 
     func apply(_ operation: History.Operation, sync: Bool) throws { try base.apply(operation, sync: sync) }
+    func apply(arrivingTogether operations: [(operation: History.Operation, sync: Bool)]) -> [Result<Void, any Error>] {
+        base.apply(arrivingTogether: operations)
+    }
     func makeDurable() throws { try base.makeDurable() }
     func contents() throws -> [[UInt8]: [UInt8]] { try base.contents() }
     func close() throws { try base.close() }

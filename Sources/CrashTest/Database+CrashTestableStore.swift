@@ -7,6 +7,14 @@ extension Database: CrashTestableStore {
         try write(operation.writeBatch, sync: sync)
     }
 
+    /// The engine's own group commit: the writes reach its write queue together, so its leaders form real groups
+    /// (``Database/writeArrivingTogether(_:)``), deterministically on the calling thread.
+    public func apply(arrivingTogether operations: [(operation: History.Operation, sync: Bool)]) -> [Result<
+        Void, any Error
+    >] {
+        writeArrivingTogether(operations.map { ($0.operation.writeBatch, $0.sync) }).map { $0.mapError { $0 } }
+    }
+
     /// `flush()`: the MemTable becomes a synced table.
     public func makeDurable() throws { try flush() }
 

@@ -73,29 +73,77 @@ enum PowerLossImage {
     }
 
     /// Flips one bit in the payload of the first record of the newest log in `files`, when its first two records
-    /// (LevelDB log format: 7-byte headers, the length in bytes 4–5, the type in byte 6, FULL or FIRST) lie in one
-    /// block within the bytes `durable` says were synced. Returns the damaged path, or nil when none qualifies.
+    /// lie in one block within the bytes `durable` says were synced. Returns the damaged path, or nil when none
+    /// qualifies.
     private static func damageFirstLogRecord(
         _ files: inout [String: [UInt8]], durable: [String: [UInt8]], seed: UInt64
     ) -> String? {
-        let header = 7
         guard
             let path = files.keys.filter({ $0.hasSuffix(".log") }).max(),
-            var bytes = files[path], let synced = durable[path]
-        else { return nil }
-        func fragment(at offset: Int) -> (type: UInt8, length: Int)? {
-            guard offset + header <= synced.count else { return nil }
-            return (synced[offset + 6], Int(synced[offset + 4]) | Int(synced[offset + 5]) << 8)
-        }
-        guard let first = fragment(at: 0), first.type == 1, first.length > 0,
-            let second = fragment(at: header + first.length), second.type == 1 || second.type == 2,
-            2 * header + first.length + second.length <= min(synced.count, 32768),
+            var bytes = files[path], let synced = durable[path],
+            let first = LogRecordLayout.damageableRecords(in: synced).first, first.offset == 0,
             bytes.count >= synced.count, bytes[0..<synced.count] == synced[...]
         else { return nil }
         var random = SplitMix64(seed: seed, stream: 0xda3a6e)
-        let bit = random.below(first.length * 8)
-        bytes[header + bit / 8] ^= 1 << UInt8(bit % 8)
+        LogRecordLayout.flipBit(in: first, of: &bytes, random: &random)
         files[path] = bytes
         return path
+    }
+
+    /// Media damage after a process crash: flips one bit in the payload of a seeded choice among the records of the
+    /// newest log in `realDirectory` that have a readable record after them, in place. Every acknowledged write
+    /// must survive a process crash, so the damaged record and the readable ones after it are data the engine may
+    /// refuse to open over, but never drop silently.
+    /// - Returns: the damaged log's path, or nil when no record qualifies.
+    /// - Throws: ``FileSystemError`` when the directory or the log cannot be read or written.
+    static func damageLog(inRealDirectory realDirectory: String, seed: UInt64) throws -> String? {
+        let real = PosixFileSystem()
+        guard let name = try real.listDirectory(realDirectory).filter({ $0.hasSuffix(".log") }).max() else {
+            return nil
+        }
+        let path = realDirectory + "/" + name
+        var bytes = try real.readWholeFile(path)
+        let records = LogRecordLayout.damageableRecords(in: bytes)
+        var random = SplitMix64(seed: seed, stream: 0xda3a6f)
+        guard !records.isEmpty else { return nil }
+        LogRecordLayout.flipBit(in: records[random.below(records.count)], of: &bytes, random: &random)
+        let file = try real.createWritable(path)
+        try file.append(bytes)
+        try file.close()
+        return path
+    }
+}
+
+/// Just enough of LevelDB's log format (32 KiB blocks; 7-byte headers: checksum, the length in bytes 4–5, the type
+/// in byte 6) for the tester to damage a record on purpose, independently of the engine's reader.
+enum LogRecordLayout {
+    static let blockSize = 32768
+    static let headerSize = 7
+
+    /// The FULL records of `bytes` (offset and payload length) that another complete fragment follows, so damage
+    /// in them is damage in the middle of the log, not at its tail. Stops at the first zero or malformed header.
+    static func damageableRecords(in bytes: [UInt8]) -> [(offset: Int, length: Int)] {
+        var fragments: [(offset: Int, length: Int, type: UInt8)] = []
+        var offset = 0
+        while offset + headerSize <= bytes.count {
+            let left = blockSize - offset % blockSize
+            if left < headerSize {
+                offset += left
+                continue
+            }
+            let length = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8
+            let type = bytes[offset + 6]
+            guard (1...4).contains(type), headerSize + length <= left, offset + headerSize + length <= bytes.count
+            else { break }
+            fragments.append((offset, length, type))
+            offset += headerSize + length
+        }
+        return fragments.dropLast().filter { $0.type == 1 && $0.length > 0 }.map { ($0.offset, $0.length) }
+    }
+
+    /// Flips one seeded bit of `record`'s payload.
+    static func flipBit(in record: (offset: Int, length: Int), of bytes: inout [UInt8], random: inout SplitMix64) {
+        let bit = random.below(record.length * 8)
+        bytes[record.offset + headerSize + bit / 8] ^= 1 << UInt8(bit % 8)
     }
 }

@@ -59,9 +59,10 @@ public struct Scenario: Sendable {
     /// `pages-lost` by default). It matters under the power-loss and strict models, where the worker's file system
     /// is simulated; a real disk under `process-crash` decides for itself.
     public var syncFailure = SyncFailureSemantics.pagesLost
-    /// Percentage of cycles (power-loss and strict scenarios) whose crash image gets one flipped bit in the first
-    /// record of the newest log, when that record and the next are durable: damage in the middle of the log, which
-    /// recovery must report, never silently truncate.
+    /// Percentage of cycles whose crashed database gets one flipped bit in a log record with readable records after
+    /// it: damage in the middle of the log, which recovery must report, never silently truncate. Under power loss
+    /// and strict, in the first record of the newest log when it and the next are durable; under a process crash,
+    /// in a seeded record of the newest log (``PowerLossImage/damageLog(inRealDirectory:seed:)``).
     public var logDamagePercent = 0
     /// The most cycles a run makes.
     public var cycles: Int

@@ -158,24 +158,45 @@ extension WorkloadRunner {
         try sink.acknowledge(index)
     }
 
-    /// Runs a round one write at a time in `order`. A lane whose write fails stops; the others go on; the first
-    /// error is thrown at the end.
+    /// Runs a round in its seeded `order` as bursts of writes that reach the store together (on the engine, its
+    /// write queue forms real group-commit groups of them). A burst is a run of the order that steps up from lane
+    /// to lane (so no writer has two writes in flight), and the seed yields bursts of every size up to the number of
+    /// lanes; the run replays exactly. Every write of a burst is recorded as issued before
+    /// the store takes any of them, so the oracle treats them as concurrent. A lane whose write fails stops; the
+    /// others go on; the first error is thrown at the end.
     static func runSerialized<Sink: HistorySink, Store: CrashTestableStore>(
         _ lanes: [[Workload.Step]], order: [Int], on db: Store, recording sink: inout Sink
     ) throws {
         var next = [Int](repeating: 0, count: lanes.count)
         var failed = [Bool](repeating: false, count: lanes.count)
         var firstError: (any Error)?
+        var burst: [(lane: Int, operation: History.Operation, sync: Bool)] = []
+        func submit(_ sink: inout Sink) throws {
+            defer { burst.removeAll() }
+            if burst.isEmpty { return }
+            var issued: [Int] = []
+            for write in burst { issued.append(try sink.issue(write.operation, sync: write.sync, writer: write.lane)) }
+            let outcomes = db.apply(arrivingTogether: burst.map { ($0.operation, $0.sync) })
+            for (write, (index, outcome)) in zip(burst, zip(issued, outcomes)) {
+                switch outcome {
+                case .success: try sink.acknowledge(index)
+                case .failure(let error):
+                    failed[write.lane] = true
+                    if firstError == nil { firstError = error }
+                }
+            }
+        }
         for lane in order where lane < lanes.count && !failed[lane] && next[lane] < lanes[lane].count {
             defer { next[lane] += 1 }
             guard case .write(let operation, let sync) = lanes[lane][next[lane]] else { continue }
-            do {
-                try write(operation, sync: sync, writer: lane, on: db, recording: &sink)
-            } catch {
-                failed[lane] = true
-                if firstError == nil { firstError = error }
+            if let last = burst.last, lane <= last.lane {
+                try submit(&sink)
+                // The burst may have failed this lane.
+                if failed[lane] { continue }
             }
+            burst.append((lane, operation, sync))
         }
+        try submit(&sink)
         if let firstError { throw firstError }
     }
 

@@ -186,4 +186,31 @@ struct GroupCommitTests {
         #expect(db.lastSequence == 2000)
         try db.close()
     }
+
+    @Test func writesArrivingTogetherFormGroupsByTheQueueRules() throws {
+        let fileSystem = CountingFileSystem(wrapping: SimulatedFileSystem())
+        try fileSystem.createDirectory("/db")
+        var options = Options()
+        options.fileSystem = fileSystem
+        options.syncWrites = false
+        let db = try Database(path: "/db", options: options)
+        defer { try? db.close() }
+        let before = fileSystem.counts.withLock { ($0.logAppends, $0.logSyncs) }
+        func batch(_ key: String) -> WriteBatch {
+            var batch = WriteBatch()
+            batch.put(Array(key.utf8), Array("v".utf8))
+            return batch
+        }
+        // An unsynced leader stops before the synced writer; that one leads the rest, synced: two records, one sync.
+        let outcomes = db.writeArrivingTogether([
+            (batch("a"), false), (batch("b"), true), (batch("c"), false), (WriteBatch(), true), (batch("d"), false),
+        ])
+        #expect(outcomes.count == 5)
+        #expect(outcomes.allSatisfy { (try? $0.get()) != nil })
+        let after = fileSystem.counts.withLock { ($0.logAppends, $0.logSyncs) }
+        #expect(after.0 - before.0 == 2)
+        #expect(after.1 - before.1 == 1)
+        for key in ["a", "b", "c", "d"] { #expect(try db.get(key) == Array("v".utf8)) }
+        #expect(db.lastSequence == 4)
+    }
 }

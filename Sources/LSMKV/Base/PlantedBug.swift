@@ -27,6 +27,9 @@ package enum PlantedBug: String, CaseIterable, Sendable {
     /// Class 16: compaction drops a tombstone while a deeper level still holds an older value of the key, which
     /// then comes back.
     case tombstoneDroppedAboveBaseLevel = "tombstone-dropped-above-base-level"
+    /// Group commit: a leader that does not sync takes a writer that asked for a sync into its group, which is then
+    /// acknowledged as synced from a log record that was never synced.
+    case syncWriteInUnsyncedGroup = "sync-write-in-unsynced-group"
     /// Class 17 for compaction: the inputs deleted before the edit that replaces them is durable.
     case compactionInputsDeletedBeforeInstall = "compaction-inputs-deleted-before-install"
 

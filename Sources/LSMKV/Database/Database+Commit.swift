@@ -45,7 +45,35 @@ extension Database {
         if batch.isEmpty { return }
         let pending = PendingWrite(batch: consume batch, sync: sync ?? options.syncWrites)
         if !writeQueue.enqueue(pending), let outcome = pending.waitForTurn() { return try outcome.get() }
-        // This writer is at the front of the queue: it leads a group.
+        try lead(pending).get()
+    }
+
+    /// Commits `writes` as writers on as many threads would if they all reached the write queue at once, in this
+    /// order: the group-commit leader forms its groups by the queue's rules (a non-sync leader takes no writer that
+    /// needs a sync; the byte limits), so deterministic crash tests can crash under real groups on one thread.
+    /// Returns each write's outcome; an empty batch succeeds without being queued.
+    package func writeArrivingTogether(_ writes: [(batch: WriteBatch, sync: Bool)]) -> [Result<Void, LSMKVError>] {
+        let queued = writes.filter { !$0.batch.isEmpty }.map { PendingWrite(batch: $0.batch, sync: $0.sync) }
+        let leadsFirst = writeQueue.enqueue(contentsOf: queued)
+        var outcomes: [Result<Void, LSMKVError>] = []
+        for (index, pending) in queued.enumerated() {
+            // A follower was finished by its group's leader, and the next leader was handed the front: both
+            // semaphores were signalled before this wait, so it never blocks on a write of this call.
+            if index == 0 && leadsFirst {
+                outcomes.append(lead(pending))
+            } else if let outcome = pending.waitForTurn() {
+                outcomes.append(outcome)
+            } else {
+                outcomes.append(lead(pending))
+            }
+        }
+        var next = outcomes.makeIterator()
+        return writes.map { $0.batch.isEmpty ? .success(()) : next.next()! }
+    }
+
+    /// Leads a group from the front of the queue: takes the followers `pending` may carry, commits them with it,
+    /// hands every follower the outcome and the front to the next writer. Returns the group's outcome.
+    private func lead(_ pending: PendingWrite) -> Result<Void, LSMKVError> {
         var followers: [PendingWrite] = []
         let result: Result<Void, LSMKVError>
         do {
@@ -60,7 +88,7 @@ extension Database {
             result = .failure(LSMKVError(wrapping: error))
         }
         writeQueue.finish(leader: pending, followers: followers, with: result)
-        try result.get()
+        return result
     }
 
     /// Appends the group of `leader` and `followers` as one log record, syncs it when the leader asks, and applies

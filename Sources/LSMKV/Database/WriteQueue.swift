@@ -73,6 +73,16 @@ final class WriteQueue: Sendable {
         }
     }
 
+    /// Queues `writes` in order with no other writer between them; returns true when the first is at the front.
+    func enqueue(contentsOf writes: [PendingWrite]) -> Bool {
+        writers.withLock { writers in
+            let leadsFirst = writers.isEmpty
+            for (index, write) in writes.enumerated() where index > 0 || !leadsFirst { write.prepareToWait() }
+            writers.append(contentsOf: writes)
+            return leadsFirst && !writes.isEmpty
+        }
+    }
+
     /// The writers queued right behind `leader` that can share its log record and sync (its followers): a sync
     /// leader takes any writer, a non-sync leader stops before the first writer that needs a sync. Bounded by
     /// ``maxGroupBytes``. The leader must be at the front of the queue. Most writes have no follower, and then
@@ -89,7 +99,7 @@ final class WriteQueue: Sendable {
             var end = 1
             while end < writers.count {
                 let candidate = writers[end]
-                if candidate.sync && !leader.sync { break }
+                if candidate.sync && !leader.sync && !PlantedBug.isActive(.syncWriteInUnsyncedGroup) { break }
                 size += candidate.byteSize - WriteBatch.headerSize
                 if size > limit { break }
                 end += 1
