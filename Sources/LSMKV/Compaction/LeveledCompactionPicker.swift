@@ -1,7 +1,10 @@
 /// Chooses compactions the way LevelDB does.
 ///
-/// - Level 0 is merged into level 1 when it holds ``Options/level0CompactionTrigger`` tables. All level-0 tables are
-///   taken together: leaving an older overlapping one behind would let it shadow newer data that moved down.
+/// - Level 0 is merged into level 1 when it holds ``Options/level0CompactionTrigger`` tables. The oldest level-0
+///   table is taken with every level-0 table its key range reaches, directly or through others (LevelDB's
+///   expansion): leaving an older overlapping one behind would let it shadow newer data that moved down, while a
+///   table that shares no key with the chosen ones may stay. Sequential writes flush disjoint tables, so one moves
+///   down alone, without being rewritten.
 /// - Level N (1–5) is merged into N+1 when its bytes pass its target; the file after the level's compaction pointer
 ///   is chosen (round robin over the key space), with the files of N+1 it overlaps.
 /// - A single file that overlaps nothing in the next level, and not too much of the one after, is moved down by a
@@ -42,7 +45,7 @@ struct LeveledCompactionPicker {
         guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else { return nil }
         let inputs: [FileMetadata]
         if best == 0 {
-            inputs = version.levels[0]
+            inputs = Self.level0Inputs(version)
         } else {
             let files = version.levels[best]
             let pointer = compactPointers[best]
@@ -50,6 +53,33 @@ struct LeveledCompactionPicker {
             inputs = addBoundaryInputs(level: best, [next ?? files[0]], version)
         }
         return plan(level: best, inputs: inputs, version, reason: best == 0 ? "level-0 file count" : "level size")
+    }
+
+    /// The oldest level-0 table and every level-0 table that overlaps it, directly or through another chosen one,
+    /// newest first. Every level-0 table left behind shares no user key with the chosen ones.
+    static func level0Inputs(_ version: Version) -> [FileMetadata] {
+        let files = version.levels[0]
+        guard let oldest = files.last else { return [] }
+        var chosen = Array(repeating: false, count: files.count)
+        chosen[files.count - 1] = true
+        var smallest = InternalKey.userKey(oldest.smallest)
+        var largest = InternalKey.userKey(oldest.largest)
+        // Each pass adds the tables overlapping the range so far; a table that widens it may reach others.
+        var grew = true
+        while grew {
+            grew = false
+            for (index, file) in files.enumerated() where !chosen[index] {
+                let fileSmallest = InternalKey.userKey(file.smallest)
+                let fileLargest = InternalKey.userKey(file.largest)
+                guard Bytes.compare(fileLargest, smallest) >= 0 && Bytes.compare(fileSmallest, largest) <= 0 else {
+                    continue
+                }
+                chosen[index] = true
+                if Bytes.compare(fileSmallest, smallest) < 0 { (smallest, grew) = (fileSmallest, true) }
+                if Bytes.compare(fileLargest, largest) > 0 { (largest, grew) = (fileLargest, true) }
+            }
+        }
+        return files.indices.filter { chosen[$0] }.map { files[$0] }
     }
 
     /// The compactions that push every file overlapping `range` down to the deepest level holding data, one level at

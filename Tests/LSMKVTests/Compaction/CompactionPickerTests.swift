@@ -42,6 +42,32 @@ struct CompactionPickerTests {
         #expect(!compaction.isTrivialMove)
     }
 
+    @Test func leveledMovesTheOldestDisjointLevel0FileDownAlone() throws {
+        // Sequential writes: level-0 tables that share no key. The oldest moves to level 1 without a rewrite.
+        let version = try Self.version([
+            (0, Self.file(10, "a", "c")), (0, Self.file(11, "d", "f")), (0, Self.file(12, "g", "i")),
+            (0, Self.file(13, "j", "l")), (1, Self.file(5, "x", "z")),
+        ])
+        let compaction = try #require(
+            LeveledCompactionPicker(options: Self.options()).pick(version, compactPointers: [:]))
+        #expect(compaction.inputs[0].files.map(\.number) == [10])
+        #expect(compaction.inputs[1].files.isEmpty)
+        #expect(compaction.isTrivialMove)
+    }
+
+    @Test func leveledTakesTheLevel0FilesTheOldestReachesThroughOthers() throws {
+        // 10 overlaps 12 only, 12 reaches 11; 13 shares no key with them and stays in level 0.
+        let version = try Self.version([
+            (0, Self.file(10, "a", "c")), (0, Self.file(11, "f", "h")), (0, Self.file(12, "c", "f")),
+            (0, Self.file(13, "m", "p")), (1, Self.file(5, "g", "n")),
+        ])
+        let compaction = try #require(
+            LeveledCompactionPicker(options: Self.options()).pick(version, compactPointers: [:]))
+        #expect(compaction.inputs[0].files.map(\.number) == [12, 11, 10])
+        #expect(compaction.inputs[1].files.map(\.number) == [5])
+        #expect(!compaction.isTrivialMove)
+    }
+
     @Test func leveledDoesNothingBelowTheTriggers() throws {
         let version = try Self.version([(0, Self.file(10, "a", "m")), (1, Self.file(5, "a", "b", size: 9000))])
         #expect(LeveledCompactionPicker(options: Self.options()).pick(version, compactPointers: [:]) == nil)
