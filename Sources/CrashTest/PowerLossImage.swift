@@ -72,7 +72,7 @@ enum PowerLossImage {
         }
     }
 
-    /// Flips one bit in the payload of the first record of the newest log in `files`, when its first two records
+    /// Damages the first record of the newest log in `files`, when its first two records
     /// lie in one block within the bytes `durable` says were synced. Returns the damaged path, or nil when none
     /// qualifies.
     private static func damageFirstLogRecord(
@@ -85,12 +85,12 @@ enum PowerLossImage {
             bytes.count >= synced.count, bytes[0..<synced.count] == synced[...]
         else { return nil }
         var random = SplitMix64(seed: seed, stream: 0xda3a6e)
-        LogRecordLayout.flipBit(in: first, of: &bytes, random: &random)
+        LogRecordLayout.damage(first, of: &bytes, random: &random)
         files[path] = bytes
         return path
     }
 
-    /// Media damage after a process crash: flips one bit in the payload of a seeded choice among the records of the
+    /// Media damage after a process crash: damages (``LogRecordLayout/damage(_:of:random:)``) a seeded choice among the records of the
     /// newest log in `realDirectory` that have a readable record after them, in place. Every acknowledged write
     /// must survive a process crash, so the damaged record and the readable ones after it are data the engine may
     /// refuse to open over, but never drop silently.
@@ -106,7 +106,7 @@ enum PowerLossImage {
         let records = LogRecordLayout.damageableRecords(in: bytes)
         var random = SplitMix64(seed: seed, stream: 0xda3a6f)
         guard !records.isEmpty else { return nil }
-        LogRecordLayout.flipBit(in: records[random.below(records.count)], of: &bytes, random: &random)
+        LogRecordLayout.damage(records[random.below(records.count)], of: &bytes, random: &random)
         let file = try real.createWritable(path)
         try file.append(bytes)
         try file.close()
@@ -141,8 +141,8 @@ enum LogRecordLayout {
         return fragments.dropLast().filter { $0.type == 1 && $0.length > 0 }.map { ($0.offset, $0.length) }
     }
 
-    /// Flips one seeded bit of `record`'s payload.
-    static func flipBit(in record: (offset: Int, length: Int), of bytes: inout [UInt8], random: inout SplitMix64) {
+    /// Damages `record`: flips one seeded bit of its payload.
+    static func damage(_ record: (offset: Int, length: Int), of bytes: inout [UInt8], random: inout SplitMix64) {
         let bit = random.below(record.length * 8)
         bytes[record.offset + headerSize + bit / 8] ^= 1 << UInt8(bit % 8)
     }

@@ -19,6 +19,9 @@ public enum CrashPoint: String, Sendable, CaseIterable, Codable {
     case manifestSync = "manifest-sync"
     /// Before the temporary file is renamed to CURRENT.
     case currentRename = "current-rename"
+    /// After CURRENT was renamed into place, before the directory is synced: the rename may or may not survive
+    /// a power loss here, so the MANIFEST it names must already be durable on its own.
+    case currentRenamed = "current-renamed"
     /// Before the database directory is synced.
     case directorySync = "directory-sync"
     /// Before an obsolete log, table or manifest is deleted.

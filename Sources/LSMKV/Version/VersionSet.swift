@@ -239,6 +239,7 @@ final class VersionSet: Sendable {
             try? fileSystem.remove(temp)
             throw error
         }
+        hook?(.currentRenamed)
         try syncDirectory()
     }
 
