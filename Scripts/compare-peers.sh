@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # compare-peers.sh: db_bench workloads on LSMKV, LevelDB, RocksDB and SQLite, one table.
 #
-#   Scripts/compare-peers.sh [--num N] [--benchmarks LIST] [--dir DIR] [--mmap-read]
+#   Scripts/compare-peers.sh [--num N] [--benchmarks LIST] [--dir DIR] [--pread]
 #
 #   --num N           operations per workload (default 200000; fillsync runs N/100)
 #   --benchmarks LIST comma-separated (default: every workload `lsmkv bench --list` prints, in its order,
 #                     except fsync, the disk probe measured once on its own; the read workloads and
 #                     deleterandom use the database the earlier workloads left, so keep a fill first)
 #   --dir DIR         where the databases live (default a new directory under ${TMPDIR:-/tmp})
-#   --mmap-read       LSMKV reads tables through memory maps (lsmkv bench --mmap_read), as LevelDB does by
-#                     default on 64-bit; without it LSMKV uses its default, pread into the block cache
+#   --pread           LSMKV reads tables with pread into its block cache (lsmkv bench --mmap_read=0) instead
+#                     of its default, guarded memory maps (as LevelDB maps its tables by default on 64-bit)
 #
 # Installs libleveldb-dev, librocksdb-dev, libsqlite3-dev and gcc with apt-get when missing, builds
 # `lsmkv` in release and Scripts/peers/peer_bench.c, then runs each workload on every engine in turn,
@@ -31,7 +31,7 @@ while [[ $# -gt 0 ]]; do
         --benchmarks=*) benchmarks="${1#--benchmarks=}"; shift ;;
         --dir) dir="$2"; shift 2 ;;
         --dir=*) dir="${1#--dir=}"; shift ;;
-        --mmap-read) lsmkv_flags+=(--mmap_read); shift ;;
+        --pread) lsmkv_flags+=(--mmap_read=0); shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare-peers.sh: unknown option $1" >&2; exit 64 ;;
     esac
@@ -103,7 +103,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 
 echo
 echo "num=$num value_size=100 key_size=16; sync off except fillsync (num/100 ops, every write synced)"
-echo "LSMKV table reads: $([[ ${#lsmkv_flags[@]} -gt 0 ]] && echo "memory-mapped (--mmap_read)" || echo "pread (default)")"
+echo "LSMKV table reads: $([[ ${#lsmkv_flags[@]} -gt 0 ]] && echo "pread (--mmap_read=0)" || echo "guarded memory maps (default)")"
 echo "disk: 4 KiB append + fdatasync = $fsync_rate ops/sec ($dir)"
 printf '%-13s %10s %10s %10s %10s  %9s %9s %9s\n' workload LSMKV LevelDB RocksDB SQLite vsLevelDB vsRocksDB vsSQLite
 for workload in "${workloads[@]}"; do

@@ -33,8 +33,8 @@ enum BenchCommand {
                                  Concurrent sync writes share log syncs (group commit); readwhilewriting: T
                                  reader threads besides its writer. Default 1.
           --sync                 Sync every write (fillsync always does).
-          --mmap_read            Read tables through memory maps (Options.mapTableFiles), as LevelDB does by
-                                 default on 64-bit; without it tables are read with pread, as RocksDB does.
+          --mmap_read[=0]        Read tables through guarded memory maps (Options.mapTableFiles, the default),
+                                 as LevelDB does on 64-bit; --mmap_read=0 reads them with pread, as RocksDB does.
           --use_existing_db      Keep the database at --db instead of deleting it first (fill* still start fresh).
           --json                 Print one JSON object per benchmark instead of db_bench lines.
         Requires a release build (swift build -c release).
@@ -48,7 +48,7 @@ enum BenchCommand {
         var valueSize = 100
         var threads = 1
         var sync = false
-        var mapTableFiles = false
+        var mapTableFiles = Options().mapTableFiles
         var useExistingDatabase = false
         var json = false
         /// `--list`: print the workload names instead of running any.

@@ -18,9 +18,10 @@ public protocol FileSystem: Sendable {
     /// the implementation can: a read then copies from the mapping without a system call. The default is
     /// ``openReadable(_:)``.
     ///
-    /// The price of a mapping: if the file shrinks while mapped (someone else truncates it) or the disk fails to
-    /// deliver a page, the process gets `SIGBUS` instead of an error. Reads past the size at open are answered
-    /// like reads past the end of any file, so a short file found at open is never a crash.
+    /// Reads copy out of the mapping under a SIGBUS guard: if the file shrinks while mapped (someone else truncates
+    /// it) or the disk fails to deliver a page, the read throws an `.io` error instead of the process dying (where
+    /// the guard cannot be installed, the file is read with `pread` instead). Reads past the size at open are
+    /// answered like reads past the end of any file, so a short file found at open is never a crash.
     /// - Throws: ``FileSystemError`` as ``openReadable(_:)``.
     func openMapped(_ path: String) throws -> any ReadableFile
 

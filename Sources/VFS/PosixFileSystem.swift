@@ -23,6 +23,8 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func openMapped(_ path: String) throws -> any ReadableFile {
+        // Without the SIGBUS guard a truncated file would kill the process: read it with pread instead.
+        guard Syscalls.guardedCopiesAvailable else { return try openReadable(path) }
         let fd = try Syscalls.openRegularFile(path, O_RDONLY, for: .openReadable)
         // The mapping outlives the descriptor, which is closed whatever happens.
         defer { Syscalls.close(fd) }
@@ -138,7 +140,7 @@ final class PosixMappedFile: ReadableFile {
     func read(at offset: Int, count: Int) throws -> [UInt8] {
         precondition(!closed.load(ordering: .relaxed), "read from closed file \(path)")
         guard let mapping else { return [] }
-        return Syscalls.copy(from: mapping, offset: offset, count: count)
+        return try Syscalls.copy(from: mapping, offset: offset, count: count, path: path)
     }
 
     func size() throws -> Int { mapping?.count ?? 0 }

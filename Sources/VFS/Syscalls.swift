@@ -1,3 +1,5 @@
+import CGuardedCopy
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -143,12 +145,31 @@ enum Syscalls {
         _ = munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count)
     }
 
+    /// Whether copies out of mappings are guarded (``copy(from:offset:count:path:)``): installs the SIGBUS handler
+    /// on first use. False when it could not be installed; then files must not be mapped.
+    static let guardedCopiesAvailable: Bool = lsmkv_guarded_copy_install() == 0
+
     /// `count` bytes of `mapping` from `offset`, fewer past its end (as `pread` at the end of a file).
-    static func copy(from mapping: UnsafeRawBufferPointer, offset: Int, count: Int) -> [UInt8] {
+    ///
+    /// The copy is guarded: when the kernel cannot deliver a page (the file was truncated underneath the mapping,
+    /// or the disk failed), it throws an ``FileSystemError/Code/io`` error instead of the process dying of SIGBUS.
+    /// Requires ``guardedCopiesAvailable``.
+    static func copy(from mapping: UnsafeRawBufferPointer, offset: Int, count: Int, path: String) throws -> [UInt8] {
         precondition(offset >= 0 && count >= 0, "negative offset or count")
         guard offset < mapping.count else { return [] }
         let available = min(count, mapping.count - offset)
-        return Array(UnsafeRawBufferPointer(rebasing: mapping[offset..<offset + available]))
+        var faulted = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: available) { storage, initialized in
+            faulted = lsmkv_guarded_copy(storage.baseAddress!, mapping.baseAddress! + offset, available) != 0
+            // UInt8 has no invalid bit patterns: a partial copy is still initialized memory, dropped below.
+            initialized = available
+        }
+        if faulted {
+            throw FileSystemError(
+                .io, operation: .read, path: path, offset: offset,
+                detail: "the mapped file could not deliver \(available) bytes (SIGBUS: truncated or failing file)")
+        }
+        return bytes
     }
 
     /// Writes all of `bytes` at the descriptor's position (`offset` only labels errors), looping over short writes.

@@ -47,6 +47,32 @@ struct PosixFileSystemTests {
         #expect(throws: FileSystemError.self) { try fs.openMapped(Path.join(dir.path, "missing")) }
     }
 
+    /// A mapped file truncated underneath its mapping: reads of the vanished pages throw `.io` (the kernel's SIGBUS
+    /// is caught by the guarded copy) instead of killing the process, on every attempt; pages still in the file
+    /// read as before.
+    @Test func mappedReadsOfATruncatedFileThrowInsteadOfCrashing() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "000007.ldb")
+        let file = try fs.createWritable(path)
+        let contents = (0..<(5 * 4096)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        try file.append(contents)
+        try file.close()
+        let mapped = try fs.openMapped(path)
+        #expect(try mapped.read(at: 3 * 4096, count: 4096) == Array(contents[(3 * 4096)..<(4 * 4096)]))
+        let cut = try fs.openWritable(path)
+        try cut.truncate(to: 100)
+        try cut.close()
+        for _ in 0..<3 {
+            let error = #expect(throws: FileSystemError.self) { try mapped.read(at: 2 * 4096, count: 4096) }
+            #expect(error?.code == .io)
+            #expect(error?.operation == .read)
+            #expect(error?.offset == 2 * 4096)
+        }
+        #expect(try mapped.read(at: 10, count: 20) == Array(contents[10..<30]))
+        mapped.close()
+    }
+
     @Test func truncateThenAppendContinuesFromTheCut() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

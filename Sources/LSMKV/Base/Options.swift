@@ -27,10 +27,12 @@ public struct Options: Sendable {
     public var blockCacheCapacity = 8 * 1024 * 1024
     /// Whether to read tables through read-only memory maps (``VFS/FileSystem/openMapped(_:)``) instead of
     /// `pread`. A block that misses the cache then costs a copy instead of a system call, as in LevelDB (which maps
-    /// tables by default on 64-bit). Checksums are verified either way. Default false: with a mapping, a table
-    /// truncated by another process or a disk that fails to deliver a page kills the process with `SIGBUS`
-    /// instead of returning an I/O error. Only the real file system maps; the others read as usual.
-    public var mapTableFiles = false
+    /// tables by default on 64-bit). Checksums are verified either way, once, when a block is copied out. Default
+    /// true: the copy is guarded, so a table truncated by another process or a disk that fails to deliver a page is
+    /// an ``LSMKVError/io(_:)`` error, not a SIGBUS that kills the process (where the guard cannot be installed the
+    /// tables are read with `pread`). The mapped pages of open tables count towards the resident set, as the page
+    /// cache they are. Only the real file system maps; the others read as usual.
+    public var mapTableFiles = true
     /// How many tables to keep open. Default 1000.
     public var maxOpenFiles = 1000
     /// What to do when a write-ahead log is damaged in the middle (not merely torn at the tail).
