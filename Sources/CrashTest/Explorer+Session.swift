@@ -11,6 +11,11 @@ extension Explorer {
         /// Recovered contents of the images checked so far, found again for images recovery cannot tell apart:
         /// those only need the oracle against their own history.
         var cache = RecoveryCache()
+        /// The oracle's verdict (nil: consistent) on each cached result against the history of the current crash
+        /// point (or durability point): equal contents against one history get one verdict.
+        var verdicts: [Int: String?] = [:]
+        /// Integrity-check results by the recovered directory's bytes.
+        let integrity = IntegrityCache()
 
         init(explorer: Explorer, seed: UInt64) {
             self.explorer = explorer
@@ -62,6 +67,7 @@ extension Explorer {
 
         /// Checks every crash state the model allows at `point`.
         mutating func explore(_ point: Int, _ run: Run) {
+            verdicts.removeAll(keepingCapacity: true)
             let snapshot = run.recording.snapshot(afterOperations: point)
             let history = run.history.history(atOperation: point)
             let image = PreCrashImage(snapshot)
@@ -103,22 +109,32 @@ extension Explorer {
             let requirement = CrashOracle.Requirement(after: model)
             report.statesVerified += 1
             let files = crashed.snapshotFiles()
-            if let contents = cache.lookup(files) {
-                let verdict = CrashOracle().check(history, recovered: contents, requirement: requirement)
-                let problem = verdict.isConsistent ? nil : verdict.description
+            if let (id, contents) = cache.lookup(files) {
+                let problem: String?
+                if let known = verdicts[id] {
+                    problem = known
+                } else {
+                    let verdict = CrashOracle().check(history, recovered: contents, requirement: requirement)
+                    problem = verdict.isConsistent ? nil : verdict.description
+                    verdicts[id] = problem
+                }
                 report.count(Outcome.classify(contents: contents, problem: problem))
                 return problem.map { (.oracle, $0, false) }
             }
-            let copy = nesting ? crashed.crash(seed: 0, model: .processCrash) : nil
+            // Drawn before recovery changes `crashed`: only a state whose recovery is crashed needs a copy.
+            let copy =
+                nesting && random.below(100) < configuration.recoveryCrashPercent
+                ? crashed.crash(seed: 0, model: .processCrash) : nil
             report.recoveries += 1
-            let (contents, problem) = explorer.check(crashed, history: history, model: model, image: image)
+            let (contents, problem) = explorer.check(
+                crashed, history: history, model: model, image: image, integrity: integrity)
             report.count(Outcome.classify(contents: contents, problem: problem))
             if let problem {
                 return (problem.hasPrefix("VIOLATION") ? .oracle : .recovery, problem, false)
             }
             guard let contents else { return nil }
             cache.insert(files, trace: crashed.trace, contents: contents)
-            guard let copy, random.below(100) < configuration.recoveryCrashPercent else { return nil }
+            guard let copy else { return nil }
             // Crash recovery itself part-way, then crash again: recovery must be crash-safe too.
             copy.armCrash(afterOperations: random.below(max(crashed.operationCount, 1)))
             explorer.openAndClose(copy)

@@ -285,15 +285,21 @@ public struct Explorer: Sendable {
 
     /// Checks the crashed file system `fs` with the ``RecoveryCheck``: for the engine with its own options, its
     /// integrity check and its honest refusals, for another store through ``CrashTestableStore``.
-    func check(_ fs: SimulatedFileSystem, history: History, model: CrashModel, image: PreCrashImage) -> (
-        recovered: [[UInt8]: [UInt8]]?, problem: String?
-    ) {
+    /// With `integrity`, the engine's integrity check of a recovered directory already checked is not repeated.
+    func check(
+        _ fs: SimulatedFileSystem, history: History, model: CrashModel, image: PreCrashImage,
+        integrity: IntegrityCache? = nil
+    ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
         let requirement = CrashOracle.Requirement(after: model)
         guard let store else {
-            return RecoveryCheck(
-                crashed: fs, directory: Self.directory, options: options(fs), model: model, image: image
-            )
-            .verify(history, requirement: requirement)
+            let check = RecoveryCheck(
+                crashed: fs, directory: Self.directory, options: options(fs), model: model, image: image)
+            guard let integrity else { return check.verify(history, requirement: requirement) }
+            return check.verify(history, requirement: requirement) {
+                integrity.problem(of: fs) {
+                    RecoveryCheck.integrityProblem(path: Self.directory, fileSystem: check.options.fileSystem)
+                }
+            }
         }
         let wrapped = SyncAblatingFileSystem(wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
         return RecoveryCheck.verify(history, requirement: requirement) {

@@ -15,18 +15,21 @@ import VFS
 struct RecoveryCache {
     /// Per shape (names and sizes), the footprints seen, each a sorted list of original file paths.
     private var footprints: [Int: [[String]]] = [:]
-    /// Recovered contents by (shape, footprint, footprint bytes) hash.
-    private var results: [Int: [[UInt8]: [UInt8]]] = [:]
+    /// Recovered contents by (shape, footprint, footprint bytes) hash, each with the number of its insertion.
+    private var results: [Int: (id: Int, contents: [[UInt8]: [UInt8]])] = [:]
+    /// Results inserted: the next result's id.
+    private var inserted = 0
     /// Lookups answered.
     private(set) var hits = 0
 
-    /// The contents a check of `files` (a crash image) would recover, when an indistinguishable image passed.
-    mutating func lookup(_ files: [String: [UInt8]]) -> [[UInt8]: [UInt8]]? {
+    /// The contents a check of `files` (a crash image) would recover, when an indistinguishable image passed, and
+    /// the id of that result (equal ids: equal contents, so one oracle verdict per history serves them all).
+    mutating func lookup(_ files: [String: [UInt8]]) -> (id: Int, contents: [[UInt8]: [UInt8]])? {
         let shape = Self.shape(files)
         for footprint in footprints[shape] ?? [] {
-            if let contents = results[Self.key(shape, footprint, files)] {
+            if let result = results[Self.key(shape, footprint, files)] {
                 hits += 1
-                return contents
+                return result
             }
         }
         return nil
@@ -37,7 +40,8 @@ struct RecoveryCache {
         let shape = Self.shape(files)
         let footprint = Self.footprint(of: files, trace: trace)
         if !(footprints[shape]?.contains(footprint) ?? false) { footprints[shape, default: []].append(footprint) }
-        results[Self.key(shape, footprint, files)] = contents
+        results[Self.key(shape, footprint, files)] = (inserted, contents)
+        inserted += 1
     }
 
     /// A hash of every path and size.

@@ -51,6 +51,16 @@ public struct RecoveryCheck: Sendable {
     public func verify(_ history: History, requirement: CrashOracle.Requirement) -> (
         recovered: [[UInt8]: [UInt8]]?, problem: String?
     ) {
+        verify(history, requirement: requirement) {
+            Self.integrityProblem(path: directory, fileSystem: options.fileSystem)
+        }
+    }
+
+    /// Runs the check with `integrityProblem` in place of the integrity check of the recovered directory (one
+    /// that gives the same answer, e.g. from a cache of results by the directory's bytes).
+    func verify(
+        _ history: History, requirement: CrashOracle.Requirement, integrityProblem: () -> String?
+    ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
         let allowsRefusal = allowsRefusal
         return Self.verify(
             history, requirement: requirement,
@@ -59,7 +69,7 @@ public struct RecoveryCheck: Sendable {
                 guard case LSMKVError.corruption(let file, let offset, _) = error else { return false }
                 return allowsRefusal?(file, offset) == true
             },
-            integrityProblem: { Self.integrityProblem(path: directory, fileSystem: options.fileSystem) })
+            integrityProblem: integrityProblem)
     }
 
     /// The check on any ``CrashTestableStore``: open it with `open` (an error for which `isHonestRefusal` holds is

@@ -149,20 +149,23 @@ struct SimulatedState {
 
     /// Makes a directory's current entries durable.
     mutating func syncDirectory(_ path: String) {
+        // Only an inode an old durable entry or a dropped pending change named can have become garbage.
+        let directory = directories[path]!
+        var candidates = directory.durable.compactMap { directory.current[$0.key] == $0.value ? nil : $0.value }
+        for change in pendingEntries where change.directory == path {
+            if let inode = change.inode { candidates.append(inode) }
+        }
         directories[path]!.durable = directories[path]!.current
         pendingEntries.removeAll { $0.directory == path }
-        collectGarbage()
+        collectGarbage(candidates)
     }
 
-    /// Drops inodes no name (current, durable or pending) and no open handle refers to.
-    mutating func collectGarbage() {
-        var live = Set(handles.values.map(\.inode))
-        for directory in directories.values {
-            live.formUnion(directory.current.values)
-            live.formUnion(directory.durable.values)
+    /// Drops those of `candidates` that no name (current, durable or pending) and no open handle refers to. Every
+    /// caller passes each inode that its change can have left without a reference, so no garbage stays behind.
+    mutating func collectGarbage(_ candidates: [Int]) {
+        for inode in candidates where inodes[inode] != nil && !isNamed(inode) {
+            if !handles.values.contains(where: { $0.inode == inode }) { inodes[inode] = nil }
         }
-        for change in pendingEntries { if let inode = change.inode { live.insert(inode) } }
-        for inode in inodes.keys where !live.contains(inode) { inodes[inode] = nil }
     }
 
     // MARK: Data

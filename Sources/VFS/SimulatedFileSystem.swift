@@ -208,9 +208,9 @@ public final class SimulatedFileSystem: FileSystem {
     public func remove(_ path: String) throws {
         let path = Path.normalized(path)
         try perform(.remove, path) { state throws(FileSystemError) in
-            _ = try state.resolveFile(path, .remove)
+            let inode = try state.resolveFile(path, .remove)
             state.setEntry(Path.parent(of: path), Path.name(of: path), nil, operation: state.nextOperationOrder())
-            state.collectGarbage()
+            state.collectGarbage([inode])
         }
     }
 
@@ -227,9 +227,10 @@ public final class SimulatedFileSystem: FileSystem {
             try state.checkParent(destination, .rename)
             guard source != destination else { return }
             let operation = state.nextOperationOrder()
+            let replaced = state.directories[Path.parent(of: destination)]!.current[Path.name(of: destination)]
             state.setEntry(Path.parent(of: source), Path.name(of: source), nil, operation: operation)
             state.setEntry(Path.parent(of: destination), Path.name(of: destination), inode, operation: operation)
-            state.collectGarbage()
+            state.collectGarbage(replaced.map { [$0] } ?? [])
         }
     }
 

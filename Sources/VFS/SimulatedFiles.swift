@@ -11,8 +11,7 @@ extension SimulatedState {
     mutating func release(_ handle: Int) {
         guard let released = handles.removeValue(forKey: handle) else { return }
         // Only the released handle's inode can have become garbage, and a named one has not.
-        if isNamed(released.inode) { return }
-        collectGarbage()
+        collectGarbage([released.inode])
     }
 
     /// Whether a current, durable or pending directory entry names `inode`.
