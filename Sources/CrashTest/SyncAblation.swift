@@ -125,8 +125,9 @@ public final class SyncAblatingFileSystem: ForwardingFileSystem {
 
     /// Records that the calling thread reached `point`.
     public func crashPointReached(_ point: CrashPoint) {
-        // The engine announces every directory sync with `.directorySync` too: that says nothing about the site.
-        if point == .directorySync { return }
+        // The engine announces every directory sync with `.directorySync` too, and the CURRENT rename's directory
+        // sync with `.currentRenamed` after `.currentRename`: neither says anything more about the site.
+        if point == .directorySync || point == .currentRenamed { return }
         let thread = Self.currentThread
         announced.withLock { announced in
             if SyncSite.announcingPoints.contains(point) {

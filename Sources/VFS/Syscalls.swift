@@ -156,7 +156,7 @@ enum Syscalls {
     /// Requires ``guardedCopiesAvailable``.
     static func copy(from mapping: UnsafeRawBufferPointer, offset: Int, count: Int, path: String) throws -> [UInt8] {
         precondition(offset >= 0 && count >= 0, "negative offset or count")
-        guard offset < mapping.count else { return [] }
+        guard offset < mapping.count, count > 0 else { return [] }
         let available = min(count, mapping.count - offset)
         var faulted = false
         let bytes = [UInt8](unsafeUninitializedCapacity: available) { storage, initialized in

@@ -61,6 +61,15 @@ struct SyncAblationTests {
         #expect(throws: LSMKVError.self) { _ = try recoveredKeys(crashed) }
     }
 
+    /// A planted missing sync that never matches a sync would plant nothing, and every check would pass for the
+    /// wrong reason (a crash point added between a site's announcement and its sync once did exactly that).
+    @Test func everyPlantedMissingSyncSkipsSyncsOfAFlushingAndCompactingWorkload() throws {
+        for (name, site) in SyncAblation.planted.sorted(by: { $0.key < $1.key }) {
+            let (ablating, _) = try run(SimulatedFileSystem(), removing: [site], count: 120)
+            #expect(ablating.skippedSyncs > 0, "\(name) (\(site)) skipped no sync; sites seen: \(ablating.sitesSeen)")
+        }
+    }
+
     @Test func everyPlantedMissingSyncNamesASite() {
         #expect(SyncAblation.planted.count == 7)
         for site in SyncAblation.planted.values {
