@@ -22,7 +22,7 @@ cycles="${1:-300}"
 crashtest_seconds="${2:-60}"
 seed="${MUTATION_SEED:-7}"
 scratch=".build-planted"
-filter='CrashPropertyTests|RecoveryTests|CompactionTests|ConcurrentWritersTests'
+filter='CrashPropertyTests|RecoveryTests|CompactionTests|ConcurrentWritersTests|LogTests|PowerLossImageTests'
 all_bugs=(
     no-dir-sync-after-current-rename
     no-dir-sync-for-new-table
@@ -35,6 +35,7 @@ all_bugs=(
     manifest-not-synced
     mid-log-damage-truncated-silently
     synced-damage-treated-as-torn-tail
+    zero-type-read-as-padding
     tombstone-dropped-above-base-level
     compaction-output-not-synced
     compaction-inputs-deleted-before-install

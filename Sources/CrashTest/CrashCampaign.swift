@@ -50,6 +50,11 @@ public final class CrashCampaign: Sendable {
             let spec = CrashSpec.draw(from: scenario.crashes, using: &rng)
             let workloadSeed = rng.next()
             let crashSeed = rng.next()
+            // Drawn after the seeds above, so a scenario's other draws are the same with or without `fresh`.
+            if cycle > 0, scenario.freshPercent > 0, rng.next() % 100 < UInt64(scenario.freshPercent) {
+                try? FileManager.default.removeItem(atPath: database)
+                initial = [:]
+            }
             copyDirectory(database, to: work + "/before")
             let outcome = runCycle(
                 scenario, directory: database, scratch: work, initial: initial, crash: spec, seed: workloadSeed,

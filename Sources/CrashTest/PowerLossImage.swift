@@ -141,8 +141,14 @@ enum LogRecordLayout {
         return fragments.dropLast().filter { $0.type == 1 && $0.length > 0 }.map { ($0.offset, $0.length) }
     }
 
-    /// Damages `record`: flips one seeded bit of its payload.
+    /// Damages `record`, a FULL record: one time in four its type byte reads as 0 (the type LevelDB reserves for
+    /// preallocated space, which a reader must not mistake for padding when the length and checksum say otherwise),
+    /// otherwise one seeded bit of its payload flips.
     static func damage(_ record: (offset: Int, length: Int), of bytes: inout [UInt8], random: inout SplitMix64) {
+        if random.below(4) == 0 {
+            bytes[record.offset + 6] = 0
+            return
+        }
         let bit = random.below(record.length * 8)
         bytes[record.offset + headerSize + bit / 8] ^= 1 << UInt8(bit % 8)
     }

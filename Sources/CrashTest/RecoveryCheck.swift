@@ -118,9 +118,14 @@ public struct RecoveryCheck: Sendable {
     }
 
     /// Runs the read-only integrity check (`lsmkv verify`) on a recovered database: nil when it finds no
-    /// corruption, else the first problems it names.
+    /// corruption and changes nothing, else the first problems it names, or the first operation by which it
+    /// changed the database (a read-only operation that writes, bug class 18).
     public static func integrityProblem(path: String, fileSystem: any FileSystem) -> String? {
-        let report = Verifier.verify(path: path, fileSystem: fileSystem)
+        let recording = WriteRecordingFileSystem(wrapping: fileSystem)
+        let report = Verifier.verify(path: path, fileSystem: recording)
+        if let write = recording.writes.first {
+            return "the integrity check, a read-only operation, changed the database: \(write) (bug class 18)"
+        }
         guard !report.isHealthy else { return nil }
         let corruptions = report.problems.filter { $0.severity == .corruption }.prefix(3)
         return "the integrity check after recovery found corruption: "

@@ -22,6 +22,8 @@ extension Scenario {
         case syncFailure = "sync-failure"
         /// Percentage of cycles whose crash image gets damage in the middle of a durable log.
         case logDamage = "log-damage"
+        /// Percentage of cycles after the first that start from an empty directory, so creation is crashed again.
+        case fresh
         /// The most cycles a run makes.
         case cycles
         /// `consistent` or `violation`.
@@ -31,7 +33,8 @@ extension Scenario {
         public var isRequired: Bool {
             switch self {
             case .name, .attacks, .crash: return true
-            case .workload, .writeBuffer, .compaction, .model, .faults, .syncFailure, .logDamage, .cycles, .expect:
+            case .workload, .writeBuffer, .compaction, .model, .faults, .syncFailure, .logDamage, .fresh, .cycles,
+                .expect:
                 return false
             }
         }

@@ -64,6 +64,9 @@ public struct Scenario: Sendable {
     /// and strict, in the first record of the newest log when it and the next are durable; under a process crash,
     /// in a seeded record of the newest log (``PowerLossImage/damageLog(inRealDirectory:seed:)``).
     public var logDamagePercent = 0
+    /// Percentage of cycles after the first that start from an empty directory instead of the database the cycle
+    /// before recovered: a new database's creation and first writes are crashed again, not only in cycle 0.
+    public var freshPercent = 0
     /// The most cycles a run makes.
     public var cycles: Int
     /// What the run must find.
@@ -150,6 +153,11 @@ extension Scenario {
                         throw Problem("log-damage needs a percentage 0...100, got \"\(value)\"")
                     }
                     scenario.logDamagePercent = percent
+                case .fresh:
+                    guard let percent = Int(value), (0...100).contains(percent) else {
+                        throw Problem("fresh needs a percentage 0...100, got \"\(value)\"")
+                    }
+                    scenario.freshPercent = percent
                 case .syncFailure:
                     guard let semantics = SyncFailureSemantics(rawValue: value) else {
                         throw Problem("sync-failure must be pages-lost or retryable, got \"\(value)\"")

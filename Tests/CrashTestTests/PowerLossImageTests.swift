@@ -70,4 +70,40 @@ import VFS
         try OperationJournal.replay(bytes, into: sim)
         #expect(sim.directories() == ["/", "/db"])
     }
+
+    /// Every damage `damageLog` makes (a flipped payload bit, or a type byte that reads 0) is one the engine must
+    /// report after a process crash: the correct engine refuses to open, naming the log, for every seed.
+    @Test func everyLogDamageIsReportedNotTruncated() throws {
+        let scratch = TemporaryDirectory("log-damage")
+        defer { scratch.remove() }
+        let simulated = SimulatedFileSystem()
+        var options = Options()
+        options.fileSystem = simulated
+        let database = try Database(path: "/db", options: options)
+        for i in 0..<40 { try database.put(Array("key\(i)".utf8), Array(repeating: UInt8(i), count: 50)) }
+        // Not closed: the log holds every write, as after a process crash.
+        let crashed = simulated.crash(seed: 1, model: .processCrash).durableFiles()
+        let logName = try #require(crashed.keys.map { Path.name(of: $0) }.filter { $0.hasSuffix(".log") }.max())
+        var typeZero = 0
+        for seed in UInt64(0)..<24 {
+            let directory = scratch.appending("db\(seed)")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (path, bytes) in crashed {
+                try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + Path.name(of: path)))
+            }
+            let before = try PosixFileSystem().readWholeFile(directory + "/" + logName)
+            let damaged = try #require(try PowerLossImage.damageLog(inRealDirectory: directory, seed: seed))
+            let after = try PosixFileSystem().readWholeFile(damaged)
+            if LogRecordLayout.damageableRecords(in: before).contains(where: { after[$0.offset + 6] == 0 }) {
+                typeZero += 1
+            }
+            do {
+                _ = try Database(path: directory, options: Options())
+                Issue.record("seed \(seed): a damaged log opened")
+            } catch LSMKVError.corruption(let file, _, _) {
+                #expect(Path.name(of: file) == Path.name(of: damaged), "seed \(seed)")
+            }
+        }
+        #expect(typeZero > 0, "no seed zeroed a type byte")
+    }
 }

@@ -16,6 +16,7 @@ import Testing
         crash: point wal-append k=1..50
         crash: open-point directory-sync k=2
         faults: sync path=*.log p=0.01 -> eio
+        fresh: 25
         cycles: 7
         expect: violation — the disk lies
         """
@@ -34,6 +35,7 @@ import Testing
                 .kill(milliseconds: 2...40), .point(.walAppend, hits: 1...50), .openPoint(.directorySync, hits: 2...2),
             ])
         #expect(scenario.faults.map(\.description) == ["sync path=*.log p=0.01 -> eio"])
+        #expect(scenario.freshPercent == 25)
         #expect(scenario.cycles == 7)
         #expect(scenario.expectation == .violation)
     }
@@ -60,12 +62,13 @@ import Testing
             (4, "workload: keys=20 put=90 delete=20", "more than 100%"),
             (4, "workload: colour=blue", "unknown workload setting"),
             (6, "model: torn", "unknown model"),
-            (11, "cycles: -1", "positive whole number"),
-            (12, "expect: maybe", "expect must start with"),
+            (11, "fresh: 101", "fresh needs a percentage"),
+            (12, "cycles: -1", "positive whole number"),
+            (13, "expect: maybe", "expect must start with"),
             (2, "name: torn tail!", "a name is"),
             (5, "write buffer 4096", "expected \"key: value\""),
             (5, "colour: blue", "unknown key \"colour\""),
-            (11, "name: again", "given twice"),
+            (12, "name: again", "given twice"),
         ]
         for (line, text, problem) in cases {
             let failure = error(replacingLine: line, with: text)

@@ -72,6 +72,23 @@ struct LogTests {
         #expect(after == 6)
     }
 
+    /// Only an all-zero header is padding (LevelDB's preallocated space). A record whose type byte alone reads 0,
+    /// with its length and checksum intact, is damage, and the records behind it make it mid-log corruption.
+    @Test func typeZeroWithALengthIsDamageNotPadding() throws {
+        let records = (0..<10).map { [UInt8](repeating: UInt8($0), count: 200) }
+        var bytes = try Self.write(records)
+        bytes[3 * 207 + 6] = 0
+        let result = LogReader.read(bytes, file: "x.log")
+        #expect(result.records.count == 3)
+        guard case .midLogDamage(let offset, let reason, let after) = result.ending else {
+            Issue.record("expected mid-log damage, got \(result.ending)")
+            return
+        }
+        #expect(offset == 3 * 207)
+        #expect(reason == "unknown fragment type 0")
+        #expect(after == 6)
+    }
+
     @Test func damagedLastRecordIsATornTail() throws {
         let records = (0..<5).map { [UInt8](repeating: UInt8($0), count: 300) }
         var bytes = try Self.write(records)

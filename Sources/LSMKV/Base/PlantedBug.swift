@@ -24,6 +24,9 @@ package enum PlantedBug: String, CaseIterable, Sendable {
     /// Damage in data the log proves synced (before a durability marker) treated as a torn tail: synced records
     /// are dropped silently.
     case syncedDamageTreatedAsTornTail = "synced-damage-treated-as-torn-tail"
+    /// Class 10: a log fragment whose type byte reads 0 taken for padding whatever its length and checksum say, so
+    /// the rest of its block is skipped without a report.
+    case zeroTypeReadAsPadding = "zero-type-read-as-padding"
     /// Class 16: compaction drops a tombstone while a deeper level still holds an older value of the key, which
     /// then comes back.
     case tombstoneDroppedAboveBaseLevel = "tombstone-dropped-above-base-level"

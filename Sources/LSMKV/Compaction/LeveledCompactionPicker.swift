@@ -58,28 +58,14 @@ struct LeveledCompactionPicker {
     /// The oldest level-0 table and every level-0 table that overlaps it, directly or through another chosen one,
     /// newest first. Every level-0 table left behind shares no user key with the chosen ones.
     static func level0Inputs(_ version: Version) -> [FileMetadata] {
-        let files = version.levels[0]
-        guard let oldest = files.last else { return [] }
-        var chosen = Array(repeating: false, count: files.count)
-        chosen[files.count - 1] = true
-        var smallest = InternalKey.userKey(oldest.smallest)
-        var largest = InternalKey.userKey(oldest.largest)
-        // Each pass adds the tables overlapping the range so far; a table that widens it may reach others.
-        var grew = true
-        while grew {
-            grew = false
-            for (index, file) in files.enumerated() where !chosen[index] {
-                let fileSmallest = InternalKey.userKey(file.smallest)
-                let fileLargest = InternalKey.userKey(file.largest)
-                guard Bytes.compare(fileLargest, smallest) >= 0 && Bytes.compare(fileSmallest, largest) <= 0 else {
-                    continue
-                }
-                chosen[index] = true
-                if Bytes.compare(fileSmallest, smallest) < 0 { (smallest, grew) = (fileSmallest, true) }
-                if Bytes.compare(fileLargest, largest) > 0 { (largest, grew) = (fileLargest, true) }
-            }
+        guard let oldest = version.levels[0].last else { return [] }
+        var range = (smallest: InternalKey.userKey(oldest.smallest), largest: InternalKey.userKey(oldest.largest))
+        // A table that widens the range may reach others: repeat until the range stops growing.
+        while true {
+            let inputs = version.overlappingFiles(level: 0, smallest: range.smallest, largest: range.largest)
+            guard let reached = userKeyRange(of: inputs), reached != range else { return inputs }
+            range = reached
         }
-        return files.indices.filter { chosen[$0] }.map { files[$0] }
     }
 
     /// The compactions that push every file overlapping `range` down to the deepest level holding data, one level at

@@ -167,7 +167,7 @@ struct LogReader {
         let length = Int(bytes[position + 4]) | Int(bytes[position + 5]) << 8
         let rawType = bytes[position + 6]
         let payloadStart = position + LogFormat.headerSize
-        if rawType == 0 && length == 0 && storedChecksum == 0 {
+        if rawType == 0 && ((length == 0 && storedChecksum == 0) || PlantedBug.isActive(.zeroTypeReadAsPadding)) {
             // A zero-filled region: a preallocated or never-written page. Skip the rest of the block.
             return .skip(next: blockEnd)
         }
