@@ -1,0 +1,63 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import CrashTest
+
+/// `crashtest replay --in-process`: a failure kept by a real-process campaign, rerun on a simulated file system.
+@Suite struct InProcessReplayTests {
+    /// Runs `dropped-fsync-before-ack` (a disk that drops log syncs: the runner must catch lost synced writes) with
+    /// real workers until it keeps a failure at a crash point.
+    @Test(
+        .enabled(
+            if: CrashRunnerEndToEndTests.executable != nil,
+            "the crashtest executable is not built next to the tests; run `swift build` first"))
+    func aFailureKeptAtACrashPointReproducesInProcessAndShrinks() throws {
+        let executable = try #require(CrashRunnerEndToEndTests.executable)
+        let scratch = TemporaryDirectory("crashtest-inprocess")
+        defer { scratch.remove() }
+        let catalog = try ScenarioCatalog.load(directory: ScenarioTests.packageRoot.path + "/FaultScenarios")
+        let lying = try #require(catalog.scenarios.first { $0.name == "dropped-fsync-before-ack" })
+        let campaign = CrashCampaign(
+            executable: executable, workRoot: scratch.path, failuresDirectory: scratch.path + "/failures")
+        var kept: (ReplayFile, String)?
+        for seed in UInt64(7)..<15 where kept == nil {
+            let result = campaign.run(lying, seed: seed, cycles: 8, deadline: nil)
+            for violation in result.violations where violation.crash.kind == .point && kept == nil {
+                let directory = try #require(violation.keptAt)
+                let replay = try JSONDecoder().decode(
+                    ReplayFile.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/replay.json")))
+                kept = (replay, directory)
+            }
+        }
+        let (replay, directory) = try #require(kept, "no failure at a crash point kept")
+        let scenario = try Scenario.parse(replay.scenarioSource, file: "replay.json")
+        let inProcess = try InProcessReplay(replay, scenario: scenario, beforeDirectory: directory + "/before")
+        let outcome = inProcess.run(inProcess.workload)
+        #expect(outcome.crashed)
+        let violation = try #require(outcome.violation)
+        #expect(violation.problem.contains("an acknowledged write was lost"), "\(violation)")
+        let (shrunk, failing) = try #require(inProcess.shrink(deadline: .now + .seconds(60)))
+        #expect(shrunk.steps.count < inProcess.workload.steps.count)
+        #expect(failing.violation != nil)
+    }
+
+    @Test func aTimedKillIsRefusedHonestly() throws {
+        let source = """
+            name: timed
+            attacks: a test
+            workload: keys=10 values=1..10 steps=10
+            model: process-crash
+            crash: kill 10ms..20ms
+            cycles: 1
+            expect: consistent
+            """
+        let scenario = try Scenario.parse(source, file: "timed.scenario")
+        let replay = ReplayFile(
+            scenario: "timed", scenarioSource: source, seed: 1, cycle: 0,
+            crash: CrashSpec(kind: .kill, killAfterMilliseconds: 15), workloadSeed: 2, initial: [:], violation: "x")
+        #expect(throws: InProcessReplay.Unsupported.self) {
+            try InProcessReplay(replay, scenario: scenario, beforeDirectory: "/nonexistent")
+        }
+    }
+}
