@@ -243,15 +243,16 @@ public struct Explorer: Sendable {
         try? fs.createDirectory(Self.directory)
         let recording = fs.startRecording()
         var history = TimedHistory(fileSystem: fs, base: recording.startIndex)
-        let ablating = SyncAblatingFileSystem(
-            wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
+        let ablation = SyncAblation(removing: configuration.removedSyncs)
+        // The engine's options may already wrap `fs` (a planted missing sync): the ablation wraps what they use.
+        var options = configuration.engine.options(fileSystem: fs)
+        let ablating = SyncAblatingFileSystem(wrapping: store == nil ? options.fileSystem : fs, ablation: ablation)
         var failure: String?
         if let store {
             failure = Self.run(workload, recording: &history) {
                 AnyCrashTestableStore(try store.open(ablating, Self.directory))
             }
         } else {
-            var options = configuration.engine.options(fileSystem: fs)
             ablating.install(into: &options)
             failure = Self.run(workload, recording: &history) { [options] in
                 try Database(path: Self.directory, options: options)
@@ -426,8 +427,9 @@ public struct Explorer: Sendable {
     func options(_ fs: any FileSystem) -> Options {
         var options = configuration.engine.options(fileSystem: fs)
         if !configuration.removedSyncs.isEmpty {
-            SyncAblatingFileSystem(wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
-                .install(into: &options)
+            SyncAblatingFileSystem(
+                wrapping: options.fileSystem, ablation: SyncAblation(removing: configuration.removedSyncs)
+            ).install(into: &options)
         }
         return options
     }

@@ -77,7 +77,11 @@ public struct InProcessReplay: Sendable {
     /// Runs `workload` (the cycle's, or a part of it while shrinking) the way the kept cycle ran, crashes and
     /// judges the crash image drawn from the kept seed; after a power loss also the durable-only image (one of
     /// the states a power loss may leave), which shows a lost synced write whatever the torn sectors were.
-    public func run(_ workload: Workload) -> Outcome {
+    ///
+    /// With `backgroundThreads`, flushes and compactions run on the engine's own threads as in the worker
+    /// (``Options/runsBackgroundWorkInline`` off): a failure that needed writes to go on during a flush can then
+    /// reproduce, but not on every run, since where the crash point falls depends on the threads' timing.
+    public func run(_ workload: Workload, backgroundThreads: Bool = false) -> Outcome {
         let fs = before.crash(seed: 0, model: .processCrash)
         var fileSystem: any FileSystem = fs
         if !scenario.faults.isEmpty {
@@ -89,7 +93,7 @@ public struct InProcessReplay: Sendable {
             fs.armCrash(afterOperations: 0, applyingInFlightOperation: false)
         }
         let options = scenario.engine.options(
-            fileSystem: fileSystem, inlineBackgroundWork: true, crashPointHook: { trigger.reached($0) })
+            fileSystem: fileSystem, inlineBackgroundWork: !backgroundThreads, crashPointHook: { trigger.reached($0) })
         var runner = WorkloadRunner { [options] in
             try Database(path: PowerLossImage.simulatedDirectory, options: options)
         }
@@ -127,12 +131,31 @@ public struct InProcessReplay: Sendable {
         return outcome
     }
 
+    /// Runs the cycle's workload in process until it fails: once with background work inline (the same every
+    /// time), then, when that passes, up to `attempts` times with background threads.
+    /// - Returns: the failing outcome and whether it needed background threads, or the inline outcome when no
+    ///   run failed.
+    public func reproduce(attempts: Int) -> (outcome: Outcome, backgroundThreads: Bool) {
+        let inline = run(workload)
+        if inline.violation != nil { return (inline, false) }
+        for _ in 0..<attempts {
+            let threaded = run(workload, backgroundThreads: true)
+            if threaded.violation != nil { return (threaded, true) }
+        }
+        return (inline, false)
+    }
+
     /// The fewest steps of the cycle's workload found (delta debugging, until `deadline`) that still fail when
-    /// replayed; nil when the whole workload does not fail.
-    public func shrink(deadline: ContinuousClock.Instant) -> (workload: Workload, outcome: Outcome)? {
+    /// replayed (with `backgroundThreads`, in any of `attempts` runs); nil when the whole workload does not fail.
+    public func shrink(
+        deadline: ContinuousClock.Instant, backgroundThreads: Bool = false, attempts: Int = 1
+    ) -> (workload: Workload, outcome: Outcome)? {
         workload.shrunk(deadline: deadline) { candidate -> Outcome? in
-            let outcome = run(candidate)
-            return outcome.violation == nil ? nil : outcome
+            for _ in 0..<max(attempts, 1) {
+                let outcome = run(candidate, backgroundThreads: backgroundThreads)
+                if outcome.violation != nil { return outcome }
+            }
+            return nil
         }.map { ($0.workload, $0.failure) }
     }
 }

@@ -152,19 +152,27 @@ enum CrashTestRunner {
             "replaying \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle) in process: \(replay.crash), "
                 + "\(scenario.model), \(scenario.faults.count) fault rules, crash seed \(replay.crashSeed ?? 0)")
         print("originally: \(replay.violation)")
-        let outcome = inProcess.run(inProcess.workload)
+        // Inline first (the same every run), then with the engine's background threads, as the worker ran.
+        let attempts = 20
+        let (outcome, threaded) = inProcess.reproduce(attempts: attempts)
         print(
             (outcome.crashed
                 ? "crashed at the kept hit" : "the crash point was not reached: crashed after the workload")
                 + "; \(outcome.history.entries.count) operations issued, "
                 + "\(outcome.history.entries.filter(\.acknowledged).count) acknowledged")
         guard let violation = outcome.violation else {
-            print("no violation in process (the original run did background work on its own threads)")
+            print(
+                "no violation in process: not with background work inline, nor in \(attempts) runs with background "
+                    + "threads (the original run's thread timing decided it; `crashtest replay FILE` reruns it)")
             return 0
         }
-        print("reproduced on \(violation.image): \(violation.problem)")
+        print(
+            "reproduced" + (threaded ? " with background threads (timing-dependent: not on every run)" : "")
+                + " on \(violation.image): \(violation.problem)")
         print("\nshrinking the workload (\(inProcess.workload.steps.count) steps, up to 30 s)...")
-        if let (workload, shrunk) = inProcess.shrink(deadline: ContinuousClock.now + .seconds(30)) {
+        if let (workload, shrunk) = inProcess.shrink(
+            deadline: ContinuousClock.now + .seconds(30), backgroundThreads: threaded, attempts: threaded ? 5 : 1)
+        {
             let found = shrunk.violation.map { "\($0.image): \($0.problem)" } ?? ""
             print(
                 "shrunk to \(workload.steps.count) steps" + (shrunk.crashed ? "" : ", crash point not reached")

@@ -99,7 +99,9 @@ enum ExploreRunner {
             + "/explore-\(failure.model.rawValue)-seed\(failure.seed)-op\(failure.violation.operationIndex).json"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard write(failure, to: path) else { return }
-        print("\nkept in \(path)\nreplay: crashtest explore --replay \(path)")
+        // A planted bug comes from the environment: the replay needs it too.
+        let planted = ProcessInfo.processInfo.environment["LSMKV_PLANTED_BUG"].map { "LSMKV_PLANTED_BUG=\($0) " } ?? ""
+        print("\nkept in \(path)\nreplay: \(planted)crashtest explore --replay \(path)")
     }
 
     /// `crashtest explore --replay FILE`: reruns the kept state and the shrunk workload.
