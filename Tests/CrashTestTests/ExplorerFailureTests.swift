@@ -1,5 +1,6 @@
 import Foundation
 import LSMKV
+import TestSupport
 import Testing
 import VFS
 
@@ -38,6 +39,18 @@ struct ExplorerFailureTests {
         let shrunkAgain = try #require(kept.rerunShrunk())
         #expect(shrunkAgain.check == shrunkViolation.check)
         #expect(shrunkAgain.operationIndex == shrunkViolation.operationIndex)
+
+        // `crashtest explore --replay FILE` reruns it from the file and exits 1.
+        guard CrashRunnerEndToEndTests.executable != nil else { return }
+        let scratch = TemporaryDirectory("explore-replay")
+        defer { scratch.remove() }
+        let file = scratch.path + "/failure.json"
+        try JSONEncoder().encode(failure).write(to: URL(fileURLWithPath: file))
+        let command = try InProcessReplayTests.crashtest(["explore", "--replay", file])
+        #expect(command.status == 1, "\(command.output)")
+        #expect(command.output.contains("reproduced: [oracle]"), "\(command.output)")
+        #expect(
+            command.output.contains("shrunk workload (\(shrunk.steps.count) steps): reproduced"), "\(command.output)")
     }
 
     @Test func theSameWorkloadWithTheSyncInPlaceDoesNotReproduce() throws {

@@ -6,6 +6,20 @@ import Testing
 
 /// `crashtest replay --in-process`: a failure kept by a real-process campaign, rerun on a simulated file system.
 @Suite struct InProcessReplayTests {
+    /// Runs the built `crashtest` with `arguments` to its end: its exit status and everything it printed.
+    static func crashtest(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(CrashRunnerEndToEndTests.executable))
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     /// Runs `dropped-fsync-before-ack` (a disk that drops log syncs: the runner must catch lost synced writes) with
     /// real workers until it keeps a failure at a crash point.
     @Test(
@@ -40,6 +54,12 @@ import Testing
         let (shrunk, failing) = try #require(inProcess.shrink(deadline: .now + .seconds(60)))
         #expect(shrunk.steps.count < inProcess.workload.steps.count)
         #expect(failing.violation != nil)
+
+        // The command line says the same and exits 1.
+        let command = try Self.crashtest(["replay", "--in-process", directory + "/replay.json"])
+        #expect(command.status == 1, "\(command.output)")
+        #expect(command.output.contains("reproduced on"), "\(command.output)")
+        #expect(command.output.contains("shrunk to"), "\(command.output)")
     }
 
     @Test func aTimedKillIsRefusedHonestly() throws {
@@ -59,5 +79,13 @@ import Testing
         #expect(throws: InProcessReplay.Unsupported.self) {
             try InProcessReplay(replay, scenario: scenario, beforeDirectory: "/nonexistent")
         }
+        guard CrashRunnerEndToEndTests.executable != nil else { return }
+        let scratch = TemporaryDirectory("crashtest-timed")
+        defer { scratch.remove() }
+        let file = scratch.path + "/replay.json"
+        try JSONEncoder().encode(replay).write(to: URL(fileURLWithPath: file))
+        let command = try Self.crashtest(["replay", "--in-process", file])
+        #expect(command.status == 64, "\(command.output)")
+        #expect(command.output.contains("cannot be replayed in process"), "\(command.output)")
     }
 }
