@@ -1,6 +1,5 @@
 import Foundation
 import LSMKV
-import TestSupport
 import Testing
 import VFS
 
@@ -41,12 +40,7 @@ struct ExplorerFailureTests {
         #expect(shrunkAgain.operationIndex == shrunkViolation.operationIndex)
 
         // `crashtest explore --replay FILE` reruns it from the file and exits 1.
-        guard CrashRunnerEndToEndTests.executable != nil else { return }
-        let scratch = TemporaryDirectory("explore-replay")
-        defer { scratch.remove() }
-        let file = scratch.path + "/failure.json"
-        try JSONEncoder().encode(failure).write(to: URL(fileURLWithPath: file))
-        let command = try InProcessReplayTests.crashtest(["explore", "--replay", file])
+        guard let command = try InProcessReplayTests.crashtest(["explore", "--replay"], on: failure) else { return }
         #expect(command.status == 1, "\(command.output)")
         #expect(command.output.contains("reproduced: [oracle]"), "\(command.output)")
         #expect(

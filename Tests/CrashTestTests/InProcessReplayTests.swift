@@ -20,6 +20,17 @@ import Testing
         return (process.terminationStatus, output)
     }
 
+    /// Writes `file` as JSON to a scratch directory and runs `crashtest` with `arguments` and its path last; nil
+    /// when the executable is not built.
+    static func crashtest(_ arguments: [String], on file: some Encodable) throws -> (status: Int32, output: String)? {
+        guard CrashRunnerEndToEndTests.executable != nil else { return nil }
+        let scratch = TemporaryDirectory("crashtest-file")
+        defer { scratch.remove() }
+        let path = scratch.path + "/file.json"
+        try JSONEncoder().encode(file).write(to: URL(fileURLWithPath: path))
+        return try crashtest(arguments + [path])
+    }
+
     /// Runs `dropped-fsync-before-ack` (a disk that drops log syncs: the runner must catch lost synced writes) with
     /// real workers until it keeps a failure at a crash point.
     @Test(
@@ -79,12 +90,7 @@ import Testing
         #expect(throws: InProcessReplay.Unsupported.self) {
             try InProcessReplay(replay, scenario: scenario, beforeDirectory: "/nonexistent")
         }
-        guard CrashRunnerEndToEndTests.executable != nil else { return }
-        let scratch = TemporaryDirectory("crashtest-timed")
-        defer { scratch.remove() }
-        let file = scratch.path + "/replay.json"
-        try JSONEncoder().encode(replay).write(to: URL(fileURLWithPath: file))
-        let command = try Self.crashtest(["replay", "--in-process", file])
+        guard let command = try Self.crashtest(["replay", "--in-process"], on: replay) else { return }
         #expect(command.status == 64, "\(command.output)")
         #expect(command.output.contains("cannot be replayed in process"), "\(command.output)")
     }
