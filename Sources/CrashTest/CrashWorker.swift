@@ -1,5 +1,4 @@
 import LSMKV
-import Synchronization
 import VFS
 
 /// The worker role of the `crashtest` executable: opens the database, runs the cycle's seeded workload and
@@ -18,24 +17,6 @@ public enum CrashWorker {
     public static let openFailed: Int32 = 10
     /// The expected-state file could not be written.
     public static let recordFailed: Int32 = 11
-
-    /// Counts hits of one crash point and kills the process at the chosen one.
-    private final class CrashTrigger: Sendable {
-        let point: CrashPoint?
-        let hit: Int
-        let armed = Atomic<Bool>(false)
-        let hits = Atomic<Int>(0)
-
-        init(point: CrashPoint?, hit: Int) {
-            self.point = point
-            self.hit = hit
-        }
-
-        func reached(_ reached: CrashPoint) {
-            guard reached == point, armed.load(ordering: .acquiring) else { return }
-            if hits.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue >= hit { ProcessControl.killSelf() }
-        }
-    }
 
     /// Runs `job`; returns the process exit status.
     public static func run(_ job: WorkerJob) -> Int32 {
@@ -69,7 +50,9 @@ public enum CrashWorker {
             fileSystem = FaultInjectingFileSystem(
                 wrapping: fileSystem, rules: scenario.faults, seed: job.seed, syncFailure: scenario.syncFailure)
         }
-        let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1)
+        let trigger = CrashTrigger(point: job.crash.kind == .kill ? nil : job.crash.point, hit: job.crash.hit ?? 1) {
+            ProcessControl.killSelf()
+        }
         let options = scenario.engine.options(
             fileSystem: fileSystem, inlineBackgroundWork: job.inlineBackgroundWork,
             crashPointHook: { trigger.reached($0) })

@@ -10,7 +10,6 @@ extension Explorer.Session {
         for point in run.history.durabilityPoints {
             if done { return }
             guard checked.insert(point.at).inserted else { continue }
-            verdicts.removeAll(keepingCapacity: true)
             let snapshot = run.recording.snapshot(afterOperations: point.at)
             let history = run.history.history(atOperation: point.at)
             let image = PreCrashImage(snapshot)

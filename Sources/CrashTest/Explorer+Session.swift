@@ -11,11 +11,14 @@ extension Explorer {
         /// Recovered contents of the images checked so far, found again for images recovery cannot tell apart:
         /// those only need the oracle against their own history.
         var cache = RecoveryCache()
-        /// The oracle's verdict (nil: consistent) on each cached result against the history of the current crash
-        /// point (or durability point): equal contents against one history get one verdict.
-        var verdicts: [Int: String?] = [:]
+        /// The oracle's verdicts on recovered contents against the history of the current crash point (or
+        /// durability point), kept while consecutive points share their history: equal contents against an equal
+        /// history get one verdict.
+        let verdicts = VerdictCache()
         /// Integrity-check results by the recovered directory's bytes.
-        let integrity = IntegrityCache()
+        let integrity = DirectoryResultCache<String?>()
+        /// What a clean reopen after the check's marker write read, by the closed directory's bytes.
+        let reopened = DirectoryResultCache<[[UInt8]: [UInt8]]>()
 
         init(explorer: Explorer, seed: UInt64) {
             self.explorer = explorer
@@ -67,7 +70,6 @@ extension Explorer {
 
         /// Checks every crash state the model allows at `point`.
         mutating func explore(_ point: Int, _ run: Run) {
-            verdicts.removeAll(keepingCapacity: true)
             let snapshot = run.recording.snapshot(afterOperations: point)
             let history = run.history.history(atOperation: point)
             let image = PreCrashImage(snapshot)
@@ -108,15 +110,12 @@ extension Explorer {
         ) -> (check: Violation.Check, detail: String, nested: Bool)? {
             let requirement = CrashOracle.Requirement(after: model)
             report.statesVerified += 1
+            verdicts.use(history, requirement: requirement)
             let files = crashed.snapshotFiles()
             if let (id, contents) = cache.lookup(files) {
-                let problem: String?
-                if let known = verdicts[id] {
-                    problem = known
-                } else {
+                let problem = verdicts.verdict(contents, result: id) {
                     let verdict = CrashOracle().check(history, recovered: contents, requirement: requirement)
-                    problem = verdict.isConsistent ? nil : verdict.description
-                    verdicts[id] = problem
+                    return verdict.isConsistent ? nil : verdict.description
                 }
                 report.count(Outcome.classify(contents: contents, problem: problem))
                 return problem.map { (.oracle, $0, false) }
@@ -127,7 +126,8 @@ extension Explorer {
                 ? crashed.crash(seed: 0, model: .processCrash) : nil
             report.recoveries += 1
             let (contents, problem) = explorer.check(
-                crashed, history: history, model: model, image: image, integrity: integrity)
+                crashed, history: history, model: model, image: image,
+                caches: Caches(verdicts: verdicts, integrity: integrity, reopened: reopened))
             report.count(Outcome.classify(contents: contents, problem: problem))
             if let problem {
                 return (problem.hasPrefix("VIOLATION") ? .oracle : .recovery, problem, false)

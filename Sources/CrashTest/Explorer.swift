@@ -243,15 +243,16 @@ public struct Explorer: Sendable {
         try? fs.createDirectory(Self.directory)
         let recording = fs.startRecording()
         var history = TimedHistory(fileSystem: fs, base: recording.startIndex)
-        let ablating = SyncAblatingFileSystem(
-            wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
+        let ablation = SyncAblation(removing: configuration.removedSyncs)
+        // The engine's options may already wrap `fs` (a planted missing sync): the ablation wraps what they use.
+        var options = configuration.engine.options(fileSystem: fs)
+        let ablating = SyncAblatingFileSystem(wrapping: store == nil ? options.fileSystem : fs, ablation: ablation)
         var failure: String?
         if let store {
             failure = Self.run(workload, recording: &history) {
                 AnyCrashTestableStore(try store.open(ablating, Self.directory))
             }
         } else {
-            var options = configuration.engine.options(fileSystem: fs)
             ablating.install(into: &options)
             failure = Self.run(workload, recording: &history) { [options] in
                 try Database(path: Self.directory, options: options)
@@ -283,28 +284,41 @@ public struct Explorer: Sendable {
         }
     }
 
+    /// A session's caches of pure functions the recovery check computes (see ``RecoveryCheck/Shortcuts``).
+    struct Caches {
+        /// Oracle verdicts by history and contents.
+        var verdicts: VerdictCache
+        /// The engine's integrity check by the recovered directory's bytes.
+        var integrity: DirectoryResultCache<String?>
+        /// The engine's clean reopen after the marker write by the closed directory's bytes.
+        var reopened: DirectoryResultCache<[[UInt8]: [UInt8]]>
+    }
+
     /// Checks the crashed file system `fs` with the ``RecoveryCheck``: for the engine with its own options, its
     /// integrity check and its honest refusals, for another store through ``CrashTestableStore``.
-    /// With `integrity`, the engine's integrity check of a recovered directory already checked is not repeated.
+    /// With `caches`, answers of pure functions already computed (an oracle verdict on equal contents against an
+    /// equal history, the engine's integrity check or clean reopen of identical bytes) are not computed again.
     func check(
-        _ fs: SimulatedFileSystem, history: History, model: CrashModel, image: PreCrashImage,
-        integrity: IntegrityCache? = nil
+        _ fs: SimulatedFileSystem, history: History, model: CrashModel, image: PreCrashImage, caches: Caches? = nil
     ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
         let requirement = CrashOracle.Requirement(after: model)
+        var shortcuts = RecoveryCheck.Shortcuts()
+        if let caches {
+            shortcuts.verdict = { contents, judge in caches.verdicts.verdict(contents, judge: judge) }
+        }
         guard let store else {
             let check = RecoveryCheck(
                 crashed: fs, directory: Self.directory, options: options(fs), model: model, image: image)
-            guard let integrity else { return check.verify(history, requirement: requirement) }
-            return check.verify(history, requirement: requirement) {
-                integrity.problem(of: fs) {
-                    RecoveryCheck.integrityProblem(path: Self.directory, fileSystem: check.options.fileSystem)
-                }
+            if let caches {
+                shortcuts.integrity = { check in caches.integrity.value(of: fs, compute: check) }
+                shortcuts.reopen = { read in try caches.reopened.value(of: fs, compute: read) }
             }
+            return check.verify(history, requirement: requirement, shortcuts: shortcuts)
         }
         let wrapped = SyncAblatingFileSystem(wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
-        return RecoveryCheck.verify(history, requirement: requirement) {
-            AnyCrashTestableStore(try store.open(wrapped, Self.directory))
-        }
+        return RecoveryCheck.verify(
+            history, requirement: requirement, open: { AnyCrashTestableStore(try store.open(wrapped, Self.directory)) },
+            isHonestRefusal: { _ in false }, shortcuts: shortcuts)
     }
 
     /// Opens and closes the store on `fs` (to crash its recovery), ignoring errors.
@@ -400,27 +414,9 @@ public struct Explorer: Sendable {
     public func shrink(
         _ workload: Workload, seed: UInt64, check: Violation.Check, deadline: ContinuousClock.Instant
     ) -> (Workload, Violation)? {
-        func failure(_ candidate: Workload) -> Violation? {
+        workload.shrunk(deadline: deadline) { candidate in
             explore(candidate, seed: seed).violations.first { $0.check == check }
-        }
-        guard var best = failure(workload).map({ (workload, $0) }) else { return nil }
-        var chunk = max(best.0.steps.count / 2, 1)
-        while chunk >= 1 && ContinuousClock.now < deadline {
-            var start = 0
-            var removedAny = false
-            while start < best.0.steps.count && ContinuousClock.now < deadline {
-                var candidate = best.0
-                candidate.steps.removeSubrange(start..<min(start + chunk, candidate.steps.count))
-                if let violation = failure(candidate) {
-                    best = (candidate, violation)
-                    removedAny = true
-                } else {
-                    start += chunk
-                }
-            }
-            if !removedAny { chunk /= 2 }
-        }
-        return best
+        }.map { ($0.workload, $0.failure) }
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -431,8 +427,9 @@ public struct Explorer: Sendable {
     func options(_ fs: any FileSystem) -> Options {
         var options = configuration.engine.options(fileSystem: fs)
         if !configuration.removedSyncs.isEmpty {
-            SyncAblatingFileSystem(wrapping: fs, ablation: SyncAblation(removing: configuration.removedSyncs))
-                .install(into: &options)
+            SyncAblatingFileSystem(
+                wrapping: options.fileSystem, ablation: SyncAblation(removing: configuration.removedSyncs)
+            ).install(into: &options)
         }
         return options
     }

@@ -51,17 +51,29 @@ public struct RecoveryCheck: Sendable {
     public func verify(_ history: History, requirement: CrashOracle.Requirement) -> (
         recovered: [[UInt8]: [UInt8]]?, problem: String?
     ) {
-        verify(history, requirement: requirement) {
-            Self.integrityProblem(path: directory, fileSystem: options.fileSystem)
-        }
+        verify(history, requirement: requirement, shortcuts: Shortcuts())
     }
 
-    /// Runs the check with `integrityProblem` in place of the integrity check of the recovered directory (one
-    /// that gives the same answer, e.g. from a cache of results by the directory's bytes).
-    func verify(
-        _ history: History, requirement: CrashOracle.Requirement, integrityProblem: () -> String?
-    ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
+    /// Parts of the check answered from earlier answers that are equal by construction (the ``Explorer``'s caches
+    /// of pure functions of bytes and of oracle inputs). Each gets the real computation to run or skip.
+    struct Shortcuts {
+        /// The integrity check of the recovered directory (nil: healthy).
+        var integrity: (_ check: () -> String?) -> String? = { $0() }
+        /// The oracle's verdict on the recovered contents (nil: consistent, else its description).
+        var verdict: (_ recovered: [[UInt8]: [UInt8]], _ judge: () -> String?) -> String? = { $1() }
+        /// The contents a clean reopen of the closed directory reads.
+        var reopen: (_ read: () throws -> [[UInt8]: [UInt8]]) throws -> [[UInt8]: [UInt8]] = { try $0() }
+    }
+
+    /// Runs the check with `shortcuts` in place of its integrity check, its oracle and its clean reopen.
+    func verify(_ history: History, requirement: CrashOracle.Requirement, shortcuts: Shortcuts) -> (
+        recovered: [[UInt8]: [UInt8]]?, problem: String?
+    ) {
         let allowsRefusal = allowsRefusal
+        var shortcuts = shortcuts
+        let integrity = shortcuts.integrity
+        let (directory, fileSystem) = (directory, options.fileSystem)
+        shortcuts.integrity = { _ in integrity { Self.integrityProblem(path: directory, fileSystem: fileSystem) } }
         return Self.verify(
             history, requirement: requirement,
             open: { try Database(path: directory, options: options) },
@@ -69,7 +81,7 @@ public struct RecoveryCheck: Sendable {
                 guard case LSMKVError.corruption(let file, let offset, _) = error else { return false }
                 return allowsRefusal?(file, offset) == true
             },
-            integrityProblem: integrityProblem)
+            shortcuts: shortcuts)
     }
 
     /// The check on any ``CrashTestableStore``: open it with `open` (an error for which `isHonestRefusal` holds is
@@ -78,6 +90,20 @@ public struct RecoveryCheck: Sendable {
     public static func verify<Store: CrashTestableStore>(
         _ history: History, requirement: CrashOracle.Requirement, open: () throws -> Store,
         isHonestRefusal: (any Error) -> Bool = { _ in false }, integrityProblem: () -> String? = { nil }
+    ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
+        withoutActuallyEscaping(integrityProblem) { integrityProblem in
+            var shortcuts = Shortcuts()
+            shortcuts.integrity = { _ in integrityProblem() }
+            return verify(
+                history, requirement: requirement, open: open, isHonestRefusal: isHonestRefusal, shortcuts: shortcuts)
+        }
+    }
+
+    /// The check on any store, with `shortcuts` (its `integrity` gets a check that finds nothing: the store has no
+    /// integrity check of its own unless the shortcut supplies one).
+    static func verify<Store: CrashTestableStore>(
+        _ history: History, requirement: CrashOracle.Requirement, open: () throws -> Store,
+        isHonestRefusal: (any Error) -> Bool, shortcuts: Shortcuts
     ) -> (recovered: [[UInt8]: [UInt8]]?, problem: String?) {
         let db: Store
         do {
@@ -94,15 +120,20 @@ public struct RecoveryCheck: Sendable {
         } catch {
             return (nil, "reading the recovered database failed: \(error)")
         }
-        if let problem = integrityProblem() { return (recovered, problem) }
-        let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
-        guard verdict.isConsistent else { return (recovered, verdict.description) }
+        if let problem = shortcuts.integrity({ nil }) { return (recovered, problem) }
+        let verdict = shortcuts.verdict(recovered) {
+            let verdict = CrashOracle().check(history, recovered: recovered, requirement: requirement)
+            return verdict.isConsistent ? nil : verdict.description
+        }
+        if let verdict { return (recovered, verdict) }
         do {
             try db.apply(.put(key: marker, value: markerValue), sync: true)
             try db.close()
-            let again = try open()
-            defer { try? again.close() }
-            let contents = try again.contents()
+            let contents = try shortcuts.reopen {
+                let again = try open()
+                defer { try? again.close() }
+                return try again.contents()
+            }
             guard contents[marker] == markerValue else {
                 return (recovered, "a synced write made after recovery was lost at the next reopen")
             }

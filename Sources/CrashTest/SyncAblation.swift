@@ -14,9 +14,9 @@ import VFS
 ///
 /// A sync that follows no announcing point (the temporary CURRENT file's, the final log sync at close) has
 /// `after == nil`.
-public struct SyncSite: Hashable, Sendable, CustomStringConvertible {
+public struct SyncSite: Hashable, Sendable, Codable, CustomStringConvertible {
     /// What is made durable.
-    public enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         /// A file's data (`fsync`/`fdatasync` of a file).
         case file
         /// A directory's entries (`fsync` of the directory).

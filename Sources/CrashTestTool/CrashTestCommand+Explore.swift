@@ -17,6 +17,10 @@ extension CrashTestCommand {
         var ledger = true
         var json: String?
         var threads = 2
+        /// Where a violation's replay file is kept.
+        var keepFailures = "./crashtest-failures"
+        /// `--replay FILE`: rerun a kept violation instead of exploring.
+        var replay: String?
     }
 
     static let exploreUsage = """
@@ -26,7 +30,8 @@ extension CrashTestCommand {
 
         USAGE: crashtest explore [--model MODEL] [--steps N] [--seed N] [--duration SECONDS | --workloads N]
                                  [--exhaustive] [--crash-points every-operation|syncs] [--no-ledger] [--threads N]
-                                 [--json FILE]
+                                 [--json FILE] [--keep-failures DIR]
+               crashtest explore --replay FILE
                crashtest ablate  [same options]
 
         OPTIONS:
@@ -43,9 +48,13 @@ extension CrashTestCommand {
           --threads N             workloads explored at once (default 2)
           --no-ledger             skip the durability ledger (the durable image at every acknowledgement)
           --json FILE             also write the report as JSON to FILE
+          --keep-failures DIR     where the first violation is kept as a replay file with its shrunk workload
+                                  (default: ./crashtest-failures)
+          --replay FILE           rerun exactly the state a kept replay file names, and its shrunk workload
           -h, --help              show this help
 
-        EXIT STATUS: 0 no violation (ablate: always 0 unless it cannot run), 1 a violation, 64 usage error.
+        EXIT STATUS: 0 no violation (ablate: always 0 unless it cannot run; --replay: it did not reproduce),
+                     1 a violation (--replay: reproduced), 64 usage error.
         """
 
     static func parseExplore(_ arguments: [String]) throws(UsageError) -> ExploreOptions {
@@ -68,6 +77,8 @@ extension CrashTestCommand {
                 options.crashPoints = points
             case "--no-ledger": options.ledger = false
             case "--json": options.json = try reader.value(argument)
+            case "--keep-failures": options.keepFailures = try reader.value(argument)
+            case "--replay": options.replay = try reader.value(argument)
             default: throw UsageError(description: "unknown option \"\(argument)\"")
             }
         }

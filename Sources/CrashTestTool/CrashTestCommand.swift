@@ -7,6 +7,7 @@ enum CrashTestCommand {
     case run(RunOptions)
     case list
     case replay(String)
+    case replayInProcess(String)
     case worker(String)
     case explore(ExploreOptions)
     case ablate(ExploreOptions)
@@ -38,6 +39,9 @@ enum CrashTestCommand {
                              [--json FILE] [--keep-failures DIR]
                crashtest list                 list the scenarios and what they attack
                crashtest replay FILE          rerun a kept failing cycle from its replay.json
+               crashtest replay --in-process FILE
+                                              rerun it in process (crash point or seeded fault), then shrink
+                                              its workload
                crashtest explore [OPTIONS]    record workloads once in process, check every crash state
                crashtest ablate [OPTIONS]     remove each sync site in turn: which removals does explore catch?
                                               (`crashtest explore --help` lists their options)
@@ -82,7 +86,10 @@ enum CrashTestCommand {
             guard rest.isEmpty else { throw UsageError(description: "list takes no arguments") }
             return .list
         case "replay":
-            guard rest.count == 1 else { throw UsageError(description: "replay takes one replay.json file") }
+            if rest.count == 2, rest[0] == "--in-process" { return .replayInProcess(rest[1]) }
+            guard rest.count == 1, !rest[0].hasPrefix("--") else {
+                throw UsageError(description: "replay takes [--in-process] and one replay.json file")
+            }
             return .replay(rest[0])
         case "run":
             return .run(try parseRun(rest))

@@ -119,21 +119,71 @@ enum CrashTestRunner {
         return results.allSatisfy(\.passed) ? 0 : 1
     }
 
-    static func replay(_ path: String) -> Int32 {
+    /// The kept failure at `path` and its scenario, or nil (after printing why).
+    static func loadReplay(_ path: String) -> (ReplayFile, Scenario)? {
         let replay: ReplayFile
         do {
             replay = try JSONDecoder().decode(ReplayFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             printError("error: cannot read the replay file \(path): \(error.localizedDescription)")
-            return 64
+            return nil
         }
-        let scenario: Scenario
         do {
-            scenario = try Scenario.parse(replay.scenarioSource, file: path)
+            return (replay, try Scenario.parse(replay.scenarioSource, file: path))
         } catch {
             printError("error: the replay file's scenario does not parse: \(error)")
+            return nil
+        }
+    }
+
+    /// `crashtest replay --in-process FILE`: reruns the kept cycle on a simulated file system, then shrinks its
+    /// workload. Exit 1 when it reproduces, 0 when it does not, 64 when it cannot be replayed in process.
+    static func replayInProcess(_ path: String) -> Int32 {
+        guard let (replay, scenario) = loadReplay(path) else { return 64 }
+        let kept = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let inProcess: InProcessReplay
+        do {
+            inProcess = try InProcessReplay(replay, scenario: scenario, beforeDirectory: kept + "/before")
+        } catch {
+            printError("error: \(error)")
             return 64
         }
+        print(
+            "replaying \(replay.scenario) seed \(replay.seed) cycle \(replay.cycle) in process: \(replay.crash), "
+                + "\(scenario.model), \(scenario.faults.count) fault rules, crash seed \(replay.crashSeed ?? 0)")
+        print("originally: \(replay.violation)")
+        // Inline first (the same every run), then with the engine's background threads, as the worker ran.
+        let attempts = 20
+        let (outcome, threaded) = inProcess.reproduce(attempts: attempts)
+        print(
+            (outcome.crashed
+                ? "crashed at the kept hit" : "the crash point was not reached: crashed after the workload")
+                + "; \(outcome.history.entries.count) operations issued, "
+                + "\(outcome.history.entries.filter(\.acknowledged).count) acknowledged")
+        guard let violation = outcome.violation else {
+            print(
+                "no violation in process: not with background work inline, nor in \(attempts) runs with background "
+                    + "threads (the original run's thread timing decided it; `crashtest replay FILE` reruns it)")
+            return 0
+        }
+        print(
+            "reproduced" + (threaded ? " with background threads (timing-dependent: not on every run)" : "")
+                + " on \(violation.image): \(violation.problem)")
+        print("\nshrinking the workload (\(inProcess.workload.steps.count) steps, up to 30 s)...")
+        if let (workload, shrunk) = inProcess.shrink(
+            deadline: ContinuousClock.now + .seconds(30), backgroundThreads: threaded, attempts: threaded ? 5 : 1)
+        {
+            let found = shrunk.violation.map { "\($0.image): \($0.problem)" } ?? ""
+            print(
+                "shrunk to \(workload.steps.count) steps" + (shrunk.crashed ? "" : ", crash point not reached")
+                    + ": \(found)")
+            for step in workload.steps { print("  \(step)") }
+        }
+        return 1
+    }
+
+    static func replay(_ path: String) -> Int32 {
+        guard let (replay, scenario) = loadReplay(path) else { return 64 }
         guard let initial = replay.decodedInitial() else {
             printError("error: \(path): the initial state is not valid hex")
             return 64

@@ -31,6 +31,7 @@ enum ExploreRunner {
 
     /// `crashtest explore`.
     static func explore(_ options: CrashTestCommand.ExploreOptions) -> Int32 {
+        if let path = options.replay { return replay(path) }
         let seed = options.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         print(
             "crashtest explore: model \(options.models.map(\.rawValue).joined(separator: ", ")), "
@@ -60,24 +61,22 @@ enum ExploreRunner {
         print(table(reports))
         print("\n" + outcomeTable(reports))
         let violations = reports.flatMap(\.violations)
-        for violation in violations.prefix(5) {
-            print("\nVIOLATION \(violation)")
-            print(
-                "replay: crashtest explore --model \(violation.model) --steps \(options.steps) --seed \(violation.seed)"
-                    + " --workloads 1" + (options.crashPoints == .syncs ? " --crash-points syncs" : ""))
-        }
+        for violation in violations.prefix(5) { print("\nVIOLATION \(violation)") }
         if let first = violations.first, first.check != .workload {
             var configuration = configuration(options)
             configuration.model = first.model
             let explorer = Explorer(configuration)
+            var failure = Explorer.Failure(first, workload: explorer.workload(seed: first.seed), explorer: explorer)
             print("\nshrinking the workload of seed \(first.seed) (up to 30 s)...")
             if let (workload, violation) = explorer.shrink(
-                explorer.workload(seed: first.seed), seed: first.seed, check: first.check,
-                deadline: ContinuousClock.now + .seconds(30))
+                failure.workload, seed: first.seed, check: first.check, deadline: ContinuousClock.now + .seconds(30))
             {
+                failure.shrunk = workload
+                failure.shrunkViolation = violation
                 print("shrunk to \(workload.steps.count) steps: \(violation)")
                 for step in workload.steps { print("  \(step)") }
             }
+            keep(failure, in: options.keepFailures)
         }
         if let json = options.json {
             let seconds = Explorer.Report.seconds(ContinuousClock.now - started)
@@ -91,6 +90,43 @@ enum ExploreRunner {
             if !write(summary, to: json) { return 1 }
         }
         return violations.isEmpty ? 0 : 1
+    }
+
+    /// Writes `failure` under `directory` and prints the replay command.
+    static func keep(_ failure: Explorer.Failure, in directory: String) {
+        let path =
+            URL(fileURLWithPath: directory).standardizedFileURL.path
+            + "/explore-\(failure.model.rawValue)-seed\(failure.seed)-op\(failure.violation.operationIndex).json"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard write(failure, to: path) else { return }
+        // A planted bug comes from the environment: the replay needs it too.
+        let planted = ProcessInfo.processInfo.environment["LSMKV_PLANTED_BUG"].map { "LSMKV_PLANTED_BUG=\($0) " } ?? ""
+        print("\nkept in \(path)\nreplay: \(planted)crashtest explore --replay \(path)")
+    }
+
+    /// `crashtest explore --replay FILE`: reruns the kept state and the shrunk workload.
+    static func replay(_ path: String) -> Int32 {
+        let failure: Explorer.Failure
+        do {
+            failure = try JSONDecoder().decode(
+                Explorer.Failure.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            printError("error: cannot read the explore replay file \(path): \(error.localizedDescription)")
+            return 64
+        }
+        print("replaying seed \(failure.seed), \(failure.workload.steps.count) steps, \(failure.model)")
+        print("originally: \(failure.violation)")
+        guard let again = failure.rerun() else {
+            print("no violation at that state this time")
+            return 0
+        }
+        print("reproduced: \(again)")
+        if let shrunk = failure.shrunk {
+            print(
+                "shrunk workload (\(shrunk.steps.count) steps): "
+                    + (failure.rerunShrunk().map { "reproduced: \($0)" } ?? "no longer fails"))
+        }
+        return 1
     }
 
     /// Checked states per outcome class (rows) and model (columns).

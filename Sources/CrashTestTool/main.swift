@@ -43,6 +43,8 @@ case .list:
     exit(CrashTestRunner.list())
 case .replay(let path):
     exit(CrashTestRunner.replay(path))
+case .replayInProcess(let path):
+    exit(CrashTestRunner.replayInProcess(path))
 case .runAll:
     exit(CrashTestRunner.run(CrashTestCommand.RunOptions(duration: 60)))
 case .run(let options):

@@ -1,0 +1,28 @@
+extension Workload {
+    /// Removes steps from this workload while `failure` still finds a failure in what is left (delta debugging:
+    /// chunks of half the steps, then smaller, down to single steps), until `deadline`.
+    /// - Returns: the smallest failing workload found and its failure; nil when this workload does not fail.
+    public func shrunk<Failure>(
+        deadline: ContinuousClock.Instant, failure: (Workload) -> Failure?
+    ) -> (workload: Workload, failure: Failure)? {
+        guard let first = failure(self) else { return nil }
+        var best = (workload: self, failure: first)
+        var chunk = max(steps.count / 2, 1)
+        while chunk >= 1 && ContinuousClock.now < deadline {
+            var start = 0
+            var removedAny = false
+            while start < best.workload.steps.count && ContinuousClock.now < deadline {
+                var candidate = best.workload
+                candidate.steps.removeSubrange(start..<min(start + chunk, candidate.steps.count))
+                if let found = failure(candidate) {
+                    best = (candidate, found)
+                    removedAny = true
+                } else {
+                    start += chunk
+                }
+            }
+            if !removedAny { chunk /= 2 }
+        }
+        return best
+    }
+}
