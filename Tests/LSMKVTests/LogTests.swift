@@ -57,10 +57,12 @@ struct LogTests {
         }
     }
 
-    @Test func damageFollowedByRecordsIsMidLogCorruption() throws {
+    /// Ten records of 200 bytes with `damage` done to the bytes: the fourth must be reported as mid-log damage
+    /// for `reason`, with the first three read and six readable records after it.
+    func expectFourthOfTenRecordsIsMidLogDamage(reason expected: String, _ damage: (inout [UInt8]) -> Void) throws {
         let records = (0..<10).map { [UInt8](repeating: UInt8($0), count: 200) }
         var bytes = try Self.write(records)
-        bytes[3 * 207 + 50] ^= 0x40  // inside the fourth record's payload
+        damage(&bytes)
         let result = LogReader.read(bytes, file: "x.log")
         #expect(result.records.count == 3)
         guard case .midLogDamage(let offset, let reason, let after) = result.ending else {
@@ -68,25 +70,19 @@ struct LogTests {
             return
         }
         #expect(offset == 3 * 207)
-        #expect(reason == "checksum mismatch")
+        #expect(reason == expected)
         #expect(after == 6)
+    }
+
+    @Test func damageFollowedByRecordsIsMidLogCorruption() throws {
+        // A bit inside the fourth record's payload.
+        try expectFourthOfTenRecordsIsMidLogDamage(reason: "checksum mismatch") { $0[3 * 207 + 50] ^= 0x40 }
     }
 
     /// Only an all-zero header is padding (LevelDB's preallocated space). A record whose type byte alone reads 0,
     /// with its length and checksum intact, is damage, and the records behind it make it mid-log corruption.
     @Test func typeZeroWithALengthIsDamageNotPadding() throws {
-        let records = (0..<10).map { [UInt8](repeating: UInt8($0), count: 200) }
-        var bytes = try Self.write(records)
-        bytes[3 * 207 + 6] = 0
-        let result = LogReader.read(bytes, file: "x.log")
-        #expect(result.records.count == 3)
-        guard case .midLogDamage(let offset, let reason, let after) = result.ending else {
-            Issue.record("expected mid-log damage, got \(result.ending)")
-            return
-        }
-        #expect(offset == 3 * 207)
-        #expect(reason == "unknown fragment type 0")
-        #expect(after == 6)
+        try expectFourthOfTenRecordsIsMidLogDamage(reason: "unknown fragment type 0") { $0[3 * 207 + 6] = 0 }
     }
 
     @Test func damagedLastRecordIsATornTail() throws {
