@@ -49,6 +49,34 @@ struct CodingTests {
         }
     }
 
+    /// Inputs long enough for the hardware path's rounds of three interleaved 256-byte stripes (768 bytes each,
+    /// joined by a shift table): lengths on and around every round boundary of a 4 KiB block, at every alignment.
+    @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
+    func crc32cHardwareMatchesSoftwareOnLongInputs() {
+        var state: UInt64 = 0x9abc_def0
+        let bytes = (0..<5000).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        var lengths: [Int] = [4096, 4097, 4101, 4991]
+        for round in 1...6 {
+            let boundary = 768 * round
+            lengths += [boundary - 1, boundary, boundary + 1, boundary + 9]
+        }
+        bytes.withUnsafeBufferPointer { all in
+            for start in 0..<9 {
+                for length in lengths where start + length <= all.count {
+                    let part = UnsafeBufferPointer(rebasing: all[start..<start + length])
+                    for seed: UInt32 in [0, 0xdead_beef] {
+                        #expect(
+                            CRC32C.checksum(part, extending: seed, hardware: true)
+                                == CRC32C.checksum(part, extending: seed, hardware: false))
+                    }
+                }
+            }
+        }
+    }
+
     @Test func crc32cExtendEqualsWhole() {
         let whole = Array("hello world".utf8)
         let first = CRC32C.checksum(whole, range: 0..<5)
