@@ -198,11 +198,20 @@ extension Block {
                         UInt32(
                             littleEndian: UnsafeRawBufferPointer(b).loadUnaligned(
                                 fromByteOffset: restartsOffset + mid * 4, as: UInt32.self)))
-                    // An empty previous key makes a nonzero shared count at a restart point a corruption.
-                    guard let header = entryHeader(in: b, at: offset, previousKeyCount: 0) else {
-                        throw entryCorruption(at: offset, previousKeyCount: 0)
+                    let key: UnsafeBufferPointer<UInt8>
+                    let limit = restartsOffset
+                    // The common restart entry: shares nothing, all lengths below 128, so one byte each.
+                    if offset < limit, limit - offset >= 3, b[offset] == 0, b[offset + 1] | b[offset + 2] < 0x80,
+                        Int(b[offset + 1]) + Int(b[offset + 2]) <= limit - offset - 3
+                    {
+                        key = UnsafeBufferPointer(start: b.baseAddress! + offset + 3, count: Int(b[offset + 1]))
+                    } else {
+                        // An empty previous key makes a nonzero shared count at a restart point a corruption.
+                        guard let header = entryHeader(in: b, at: offset, previousKeyCount: 0) else {
+                            throw entryCorruption(at: offset, previousKeyCount: 0)
+                        }
+                        key = UnsafeBufferPointer(rebasing: b[header.keyStart..<header.keyStart + header.nonShared])
                     }
-                    let key = UnsafeBufferPointer(rebasing: b[header.keyStart..<header.keyStart + header.nonShared])
                     if comparator.compare(key, t) < 0 { low = mid + 1 } else { high = mid }
                 }
                 return low
