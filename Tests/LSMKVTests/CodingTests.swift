@@ -28,13 +28,18 @@ struct CodingTests {
         #expect(crc([]) == 0)
     }
 
-    @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
-    func crc32cHardwareMatchesSoftwareAtEveryAlignmentAndLength() {
-        var state: UInt64 = 0x1234_5678
-        let bytes = (0..<300).map { _ -> UInt8 in
+    /// `count` bytes from a linear congruential generator started at `seed` (the same bytes on every run).
+    static func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ -> UInt8 in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 33)
         }
+    }
+
+    @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
+    func crc32cHardwareMatchesSoftwareAtEveryAlignmentAndLength() {
+        let bytes = Self.pseudoRandomBytes(300, seed: 0x1234_5678)
         bytes.withUnsafeBufferPointer { all in
             for start in 0..<9 {
                 for end in stride(from: start, through: all.count, by: 7) {
@@ -53,11 +58,7 @@ struct CodingTests {
     /// joined by a shift table): lengths on and around every round boundary of a 4 KiB block, at every alignment.
     @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
     func crc32cHardwareMatchesSoftwareOnLongInputs() {
-        var state: UInt64 = 0x9abc_def0
-        let bytes = (0..<5000).map { _ -> UInt8 in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
+        let bytes = Self.pseudoRandomBytes(5000, seed: 0x9abc_def0)
         var lengths: [Int] = [4096, 4097, 4101, 4991]
         for round in 1...6 {
             let boundary = 768 * round
