@@ -28,17 +28,46 @@ struct CodingTests {
         #expect(crc([]) == 0)
     }
 
-    @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
-    func crc32cHardwareMatchesSoftwareAtEveryAlignmentAndLength() {
-        var state: UInt64 = 0x1234_5678
-        let bytes = (0..<300).map { _ -> UInt8 in
+    /// `count` bytes from a linear congruential generator started at `seed` (the same bytes on every run).
+    static func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ -> UInt8 in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 33)
         }
+    }
+
+    @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
+    func crc32cHardwareMatchesSoftwareAtEveryAlignmentAndLength() {
+        let bytes = Self.pseudoRandomBytes(300, seed: 0x1234_5678)
         bytes.withUnsafeBufferPointer { all in
             for start in 0..<9 {
                 for end in stride(from: start, through: all.count, by: 7) {
                     let part = UnsafeBufferPointer(rebasing: all[start..<end])
+                    for seed: UInt32 in [0, 0xdead_beef] {
+                        #expect(
+                            CRC32C.checksum(part, extending: seed, hardware: true)
+                                == CRC32C.checksum(part, extending: seed, hardware: false))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inputs long enough for the hardware path's rounds of three interleaved 256-byte stripes (768 bytes each,
+    /// joined by a shift table): lengths on and around every round boundary of a 4 KiB block, at every alignment.
+    @Test(.enabled(if: CRC32C.usesHardware, "this CPU has no CRC-32C instruction"))
+    func crc32cHardwareMatchesSoftwareOnLongInputs() {
+        let bytes = Self.pseudoRandomBytes(5000, seed: 0x9abc_def0)
+        var lengths: [Int] = [4096, 4097, 4101, 4991]
+        for round in 1...6 {
+            let boundary = 768 * round
+            lengths += [boundary - 1, boundary, boundary + 1, boundary + 9]
+        }
+        bytes.withUnsafeBufferPointer { all in
+            for start in 0..<9 {
+                for length in lengths where start + length <= all.count {
+                    let part = UnsafeBufferPointer(rebasing: all[start..<start + length])
                     for seed: UInt32 in [0, 0xdead_beef] {
                         #expect(
                             CRC32C.checksum(part, extending: seed, hardware: true)

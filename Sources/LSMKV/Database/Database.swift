@@ -148,8 +148,10 @@ public final class Database: Sendable {
     public func makeIterator(from start: [UInt8]? = nil, to end: [UInt8]? = nil, snapshot: Snapshot? = nil) throws
         -> DatabaseIterator
     {
-        // The snapshot before the view, as for `get`; the cursor holds both, so its tables stay on disk.
-        let pinned = try snapshot ?? self.snapshot()
+        // The sequence before the view, as for `get`. The cursor holds the view, which keeps its MemTables and
+        // tables (on disk too) whatever compaction does meanwhile, so it registers no snapshot of its own: one
+        // lock, one dictionary update and one object less per cursor (LevelDB's NewIterator registers none either).
+        let sequence = snapshot?.sequence ?? versions.lastSequence
         let view = try readView()
         let version = view.version.version
         var children: [InternalIterator] = [view.mem.makeIterator()]
@@ -160,7 +162,7 @@ public final class Database: Sendable {
         }
         // Entries added to the MemTable later carry higher sequences than the snapshot and stay hidden.
         return DatabaseIterator(
-            merged: MergingIterator(children), sequence: pinned.sequence, start: start, end: end, snapshot: pinned,
+            merged: MergingIterator(children), sequence: sequence, start: start, end: end, snapshot: snapshot,
             view: view)
     }
 

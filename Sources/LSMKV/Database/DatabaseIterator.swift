@@ -19,7 +19,8 @@ public final class DatabaseIterator {
     @exclusivity(unchecked) private var reversedValue: [UInt8] = []
     /// Whether ``next()`` walks from the end of the range down to its start.
     var isReversed = false
-    /// Keeps the snapshot registered while the cursor lives, so compaction keeps the versions it reads.
+    /// Keeps the caller's snapshot, if any, registered while the cursor lives. The cursor needs none: ``view`` holds
+    /// the MemTables and tables it reads, which compaction replaces but never changes.
     private let snapshot: Snapshot?
     /// Keeps the MemTables and tables the cursor reads alive (and the tables on disk) while it lives.
     private let view: ReadView

@@ -153,8 +153,16 @@ extension Block {
     /// ``entryCorruption(at:previousKeyCount:)``, the precise corruption error.
     @inline(__always)
     func entryHeader(at offset: Int, previousKeyCount: Int) -> BlockEntryHeader? {
+        contents.withUnsafeBufferPointer { b in entryHeader(in: b, at: offset, previousKeyCount: previousKeyCount) }
+    }
+
+    /// ``entryHeader(at:previousKeyCount:)`` on `contents` already borrowed as `b`.
+    @inline(__always)
+    private func entryHeader(in b: UnsafeBufferPointer<UInt8>, at offset: Int, previousKeyCount: Int)
+        -> BlockEntryHeader?
+    {
         let limit = restartsOffset
-        return contents.withUnsafeBufferPointer { b -> BlockEntryHeader? in
+        do {
             var p = offset
             // LevelDB's fast path: all three lengths below 128 take one byte each.
             if limit - p >= 3, b[p] | b[p + 1] | b[p + 2] < 0x80 {
@@ -174,6 +182,43 @@ extension Block {
         }
     }
 
+    /// The first restart point whose key is `>= target` (`restartCount` when every restart key is smaller): a binary
+    /// search comparing keys in place, with the block and the target borrowed once for the whole search (the index
+    /// search of every get and seek).
+    /// - Throws: corruption when a restart entry it visits is malformed.
+    func firstRestart(atOrAfter target: [UInt8]) throws -> Int {
+        try contents.withUnsafeBufferPointer { b in
+            try target.withUnsafeBufferPointer { t in
+                var low = 0
+                var high = restartCount
+                while low < high {
+                    let mid = (low + high) / 2
+                    // In bounds: `init` checked that the restart array fits the block.
+                    let offset = Int(
+                        UInt32(
+                            littleEndian: UnsafeRawBufferPointer(b).loadUnaligned(
+                                fromByteOffset: restartsOffset + mid * 4, as: UInt32.self)))
+                    let key: UnsafeBufferPointer<UInt8>
+                    let limit = restartsOffset
+                    // The common restart entry: shares nothing, all lengths below 128, so one byte each.
+                    if offset < limit, limit - offset >= 3, b[offset] == 0, b[offset + 1] | b[offset + 2] < 0x80,
+                        Int(b[offset + 1]) + Int(b[offset + 2]) <= limit - offset - 3
+                    {
+                        key = UnsafeBufferPointer(start: b.baseAddress! + offset + 3, count: Int(b[offset + 1]))
+                    } else {
+                        // An empty previous key makes a nonzero shared count at a restart point a corruption.
+                        guard let header = entryHeader(in: b, at: offset, previousKeyCount: 0) else {
+                            throw entryCorruption(at: offset, previousKeyCount: 0)
+                        }
+                        key = UnsafeBufferPointer(rebasing: b[header.keyStart..<header.keyStart + header.nonShared])
+                    }
+                    if comparator.compare(key, t) < 0 { low = mid + 1 } else { high = mid }
+                }
+                return low
+            }
+        }
+    }
+
     /// The lengths of the restart entry at `offset`, which must share nothing with its predecessor.
     /// - Throws: corruption when the entry is malformed.
     @inline(__always)
@@ -185,19 +230,6 @@ extension Block {
         return header
     }
 
-    /// Compares the key of the restart entry at `offset` with `target` in place, without building the key.
-    /// - Throws: corruption when the entry is malformed (a restart entry must share nothing).
-    @inline(__always)
-    func compareRestartKey(at offset: Int, with target: [UInt8]) throws -> Int {
-        let header = try restartEntryHeader(at: offset)
-        return contents.withUnsafeBufferPointer { b in
-            target.withUnsafeBufferPointer { t in
-                comparator.compare(
-                    UnsafeBufferPointer(rebasing: b[header.keyStart..<header.keyStart + header.nonShared]), t)
-            }
-        }
-    }
-
     /// Where the value of the first entry whose key is `>= target` lies, or nil when every key is smaller.
     ///
     /// Compares keys in place when the entries around the answer are restart points, as in index blocks (restart
@@ -205,13 +237,7 @@ extension Block {
     func valueRangeOfFirstEntry(atOrAfter target: [UInt8]) throws -> Range<Int>? {
         // An empty block has no entries (its single restart point sits at the restart array).
         guard restartCount > 0, restartsOffset > 0 else { return nil }
-        // The first restart point whose key is >= target.
-        var low = 0
-        var high = restartCount
-        while low < high {
-            let mid = (low + high) / 2
-            if try compareRestartKey(at: restartPoint(mid), with: target) < 0 { low = mid + 1 } else { high = mid }
-        }
+        let low = try firstRestart(atOrAfter: target)
         if low > 0 {
             // The answer is restart `low`'s entry only when restart `low - 1` holds a single entry.
             let previous = try restartEntryHeader(at: restartPoint(low - 1))
@@ -287,22 +313,17 @@ struct BlockCursor {
     }
 
     mutating func seek(_ target: [UInt8]) throws {
-        guard block.restartCount > 0 else { return invalidate() }
-        // Find the last restart point whose key is < target; the answer is at or after it.
-        var left = 0
-        var right = block.restartCount - 1
-        while left < right {
-            let mid = (left + right + 1) / 2
-            let order: Int
-            do {
-                order = try block.compareRestartKey(at: block.restartPoint(mid), with: target)
-            } catch {
-                invalidate()
-                throw error
-            }
-            if order < 0 { left = mid } else { right = mid - 1 }
+        // An empty block has no entries (its single restart point sits at the restart array).
+        guard block.restartCount > 0, block.restartsOffset > 0 else { return invalidate() }
+        // The last restart point whose key is < target (the first when there is none); the answer is at or after it.
+        let first: Int
+        do {
+            first = try block.firstRestart(atOrAfter: target)
+        } catch {
+            invalidate()
+            throw error
         }
-        startAtRestart(left)
+        startAtRestart(max(first - 1, 0))
         while true {
             try parseNext()
             if !isValid || block.comparator.compare(key, target) >= 0 { return }
