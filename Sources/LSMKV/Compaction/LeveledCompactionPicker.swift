@@ -39,13 +39,20 @@ struct LeveledCompactionPicker {
         return pending
     }
 
-    /// The most urgent compaction, or nil when every level is within its limits.
-    func pick(_ version: Version, compactPointers: [Int: [UInt8]]) -> Compaction? {
+    /// The most urgent compaction: a level over its limit, else the table point reads keep missing in
+    /// (`seekCandidate`, from ``SeekCompactionTracker``); nil when there is neither.
+    func pick(
+        _ version: Version, compactPointers: [Int: [UInt8]], seekCandidate: (level: Int, file: FileMetadata)? = nil
+    ) -> Compaction? {
         let scores = scores(version)
-        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else { return nil }
+        guard let best = scores.indices.max(by: { scores[$0] < scores[$1] }), scores[best] >= 1 else {
+            guard let (level, file) = seekCandidate else { return nil }
+            let inputs = level == 0 ? Self.level0Inputs(version, reaching: file) : [file]
+            return plan(level: level, inputs: inputs, version, reason: "seeks")
+        }
         let inputs: [FileMetadata]
-        if best == 0 {
-            inputs = Self.level0Inputs(version)
+        if best == 0, let oldest = version.levels[0].last {
+            inputs = Self.level0Inputs(version, reaching: oldest)
         } else {
             let files = version.levels[best]
             let pointer = compactPointers[best]
@@ -55,11 +62,11 @@ struct LeveledCompactionPicker {
         return plan(level: best, inputs: inputs, version, reason: best == 0 ? "level-0 file count" : "level size")
     }
 
-    /// The oldest level-0 table and every level-0 table that overlaps it, directly or through another chosen one,
-    /// newest first. Every level-0 table left behind shares no user key with the chosen ones.
-    static func level0Inputs(_ version: Version) -> [FileMetadata] {
-        guard let oldest = version.levels[0].last else { return [] }
-        var range = (smallest: InternalKey.userKey(oldest.smallest), largest: InternalKey.userKey(oldest.largest))
+    /// `start` (the oldest level-0 table, for a size compaction) and every level-0 table that overlaps it, directly
+    /// or through another chosen one, newest first. Every level-0 table left behind shares no user key with the
+    /// chosen ones.
+    static func level0Inputs(_ version: Version, reaching start: FileMetadata) -> [FileMetadata] {
+        var range = (smallest: InternalKey.userKey(start.smallest), largest: InternalKey.userKey(start.largest))
         // A table that widens the range may reach others: repeat until the range stops growing.
         while true {
             let inputs = version.overlappingFiles(level: 0, smallest: range.smallest, largest: range.largest)

@@ -43,7 +43,9 @@ extension Database {
     func pickCompaction(_ version: Version) -> Compaction? {
         switch options.compactionStrategy {
         case .leveled:
-            LeveledCompactionPicker(options: options).pick(version, compactPointers: versions.snapshot.compactPointers)
+            LeveledCompactionPicker(options: options).pick(
+                version, compactPointers: versions.snapshot.compactPointers, seekCandidate: seeks.candidate(in: version)
+            )
         case .tiered:
             TieredCompactionPicker(options: options).pick(version)
         }

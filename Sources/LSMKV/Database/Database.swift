@@ -55,6 +55,8 @@ public final class Database: Sendable {
     let fileSystem: any FileSystem
     let versions: VersionSet
     let tableCache: TableCache
+    /// Tables that point reads pass through without an answer (seek compaction).
+    let seeks = SeekCompactionTracker()
     let obsoleteFiles: ObsoleteFiles
     let snapshots = SnapshotRegistry()
     let state: Mutex<State>
@@ -122,8 +124,18 @@ public final class Database: Sendable {
         }
         let lookup = InternalKey.lookupKey(userKey: key, sequence: sequence)
         var result: [UInt8]? = nil
-        try view.version.version.forEachFile(possiblyContaining: key) { file in
+        var probes = 0
+        var firstProbe = (number: UInt64(0), size: 0, level: 0)
+        try view.version.version.forEachFile(possiblyContaining: key) { file, level in
             counters.tablesProbed.count()
+            probes += 1
+            if probes == 1 {
+                firstProbe = (file.number, file.size, level)
+            } else if probes == 2,
+                seeks.charge(number: firstProbe.number, size: firstProbe.size, level: firstProbe.level)
+            {
+                maybeScheduleCompaction()
+            }
             guard let (foundKey, value) = try tableCache.reader(for: file).get(lookup) else {
                 return true
             }

@@ -51,10 +51,10 @@ struct Version: Sendable {
     /// Calls `visit` with each file that may hold `userKey`, in the order a read must consult them (newest data
     /// first), until `visit` returns false. Files are visited in place: a point read copies no metadata.
     func forEachFile(
-        possiblyContaining userKey: [UInt8], _ visit: (_ file: borrowing FileMetadata) throws -> Bool
+        possiblyContaining userKey: [UInt8], _ visit: (_ file: borrowing FileMetadata, _ level: Int) throws -> Bool
     ) rethrows {
         for file in levels[0] where covers(file, userKey) {
-            guard try visit(file) else { return }
+            guard try visit(file, 0) else { return }
         }
         for level in 1..<Version.levelCount {
             let files = levels[level]
@@ -70,7 +70,7 @@ struct Version: Sendable {
                 }
             }
             if low < files.count && covers(files[low], userKey) {
-                guard try visit(files[low]) else { return }
+                guard try visit(files[low], level) else { return }
             }
         }
     }

@@ -67,6 +67,32 @@ struct CompactionTests {
     /// Ascending runs (disjoint level-0 tables, moved down one at a time) mixed with overwrites and deletes of
     /// ranges that span them (overlapping tables merged together): after every round each key reads its newest
     /// value, and after a reopen too.
+    /// A level-0 table whose range covers keys that live only deeper costs every get of them an extra probe; after
+    /// its budget of such misses (100 for a small table) it is compacted down, with no level over its size limit.
+    @Test func tablesThatPointReadsKeepMissingAreCompactedDown() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let options = Self.withoutAutomaticCompaction(Self.options(.leveled, inline: true))
+        let db = try Database(path: dir.path, options: options)
+        for i in 0..<2000 { try db.put(Self.key(i), Self.value(i, round: 0)) }
+        try db.compact()
+        try db.put(Self.key(0), Self.value(0, round: 1))
+        try db.put(Self.key(1999), Self.value(1999, round: 1))
+        try db.flush()
+        #expect(db.filesPerLevel[0] == 1)
+        let before = db.statistics.compactions
+        for i in 1..<120 { #expect(try db.get(Self.key(i * 16)) == Self.value(i * 16, round: 0)) }
+        // Inline background work runs at the next write.
+        try db.put(Self.key(5), Self.value(5, round: 2))
+        #expect(db.filesPerLevel[0] == 0)
+        #expect(db.statistics.compactions > before)
+        for i in 0..<2000 {
+            let round = i == 5 ? 2 : (i == 0 || i == 1999 ? 1 : 0)
+            #expect(try db.get(Self.key(i)) == Self.value(i, round: round), "key \(i)")
+        }
+        try db.close()
+    }
+
     @Test func level0TablesLeftBehindNeverShadowNewerData() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
