@@ -40,7 +40,9 @@ public struct WriteBatch: Sendable, Equatable {
     /// Appends one operation's record: its type, the key and, for a put, the value, each length-prefixed.
     @inline(__always)
     private mutating func append(_ type: ValueType, _ key: [UInt8], _ value: [UInt8]?) {
-        if isEmpty {
+        // A first operation that does not fit the buffer (a new batch shares the empty header) is encoded in one
+        // allocation; a cleared batch keeps its capacity and appends in place.
+        if isEmpty && representation.capacity < representation.count + 11 + key.count + (value?.count ?? 0) {
             representation = WriteBatch.encodeSingle(type, key, value)
             return
         }
@@ -58,8 +60,14 @@ public struct WriteBatch: Sendable, Equatable {
     /// Adds "delete `key`" for a UTF-8 string key.
     public mutating func delete(_ key: String) { delete(Array(key.utf8)) }
 
-    /// Removes every operation.
-    public mutating func clear() { self = WriteBatch() }
+    /// Removes every operation. The batch keeps its buffer's capacity, so a batch reused for the next group of
+    /// writes does not grow its buffer again from nothing (a fresh buffer of that capacity: the old one may still
+    /// be shared with a write in flight, and clearing it in place would copy it first).
+    public mutating func clear() {
+        let capacity = representation.capacity
+        representation = WriteBatch.emptyRepresentation
+        representation.reserveCapacity(capacity)
+    }
 
     /// Appends every operation of `other` after this batch's.
     public mutating func append(contentsOf other: WriteBatch) {
