@@ -150,8 +150,7 @@ public struct CrashSimulation: Sendable {
     /// Removes steps from a failing workload while some crash point still makes it fail (delta debugging).
     /// - Returns: the smallest failing workload found and an outcome that fails on it.
     public func shrink(_ failing: Outcome, budget: Int = 2000) -> (Workload, Outcome) {
-        var workload = Workload.random(seed: failing.seed, count: configuration.workloadLength, mix: configuration.mix)
-        var best = failing
+        let workload = Workload.random(seed: failing.seed, count: configuration.workloadLength, mix: configuration.mix)
         var attempts = 0
         func failingOutcome(_ candidate: Workload) -> Outcome? {
             let total = Self.countOperations(candidate, configuration)
@@ -167,24 +166,9 @@ public struct CrashSimulation: Sendable {
             }
             return nil
         }
-        var chunk = max(workload.steps.count / 2, 1)
-        while chunk >= 1 && attempts < budget {
-            var start = 0
-            var removedAny = false
-            while start < workload.steps.count && attempts < budget {
-                var candidate = workload
-                candidate.steps.removeSubrange(start..<min(start + chunk, candidate.steps.count))
-                if let outcome = failingOutcome(candidate) {
-                    workload = candidate
-                    best = outcome
-                    removedAny = true
-                } else {
-                    start += chunk
-                }
-            }
-            if !removedAny { chunk /= 2 }
-        }
-        return (workload, best)
+        let (shrunk, outcome) = workload.shrunk(
+            failingWith: failing, while: { attempts < budget }, failure: failingOutcome)
+        return (shrunk, outcome)
     }
 }
 

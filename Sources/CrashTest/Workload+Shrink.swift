@@ -6,12 +6,22 @@ extension Workload {
         deadline: ContinuousClock.Instant, failure: (Workload) -> Failure?
     ) -> (workload: Workload, failure: Failure)? {
         guard let first = failure(self) else { return nil }
-        var best = (workload: self, failure: first)
+        return shrunk(failingWith: first, while: { ContinuousClock.now < deadline }, failure: failure)
+    }
+
+    /// The same delta debugging from a workload already known to fail with `known`, for as long as `keepGoing`
+    /// holds (a deadline, a budget of runs).
+    /// - Returns: the smallest failing workload found and its failure (this workload and `known` when no step
+    ///   could be removed).
+    public func shrunk<Failure>(
+        failingWith known: Failure, while keepGoing: () -> Bool, failure: (Workload) -> Failure?
+    ) -> (workload: Workload, failure: Failure) {
+        var best = (workload: self, failure: known)
         var chunk = max(steps.count / 2, 1)
-        while chunk >= 1 && ContinuousClock.now < deadline {
+        while chunk >= 1 && keepGoing() {
             var start = 0
             var removedAny = false
-            while start < best.workload.steps.count && ContinuousClock.now < deadline {
+            while start < best.workload.steps.count && keepGoing() {
                 var candidate = best.workload
                 candidate.steps.removeSubrange(start..<min(start + chunk, candidate.steps.count))
                 if let found = failure(candidate) {

@@ -29,9 +29,15 @@ final class SeekCompactionTracker: Sendable {
         }
     }
 
-    /// The candidate, if its table is still in its level of `version` and that level is not the last.
+    /// The candidate, if its table is still in its level of `version` and that level is not the last. Also forgets
+    /// the budgets of tables `version` no longer holds once they outnumber its tables, so they stay bounded.
     func candidate(in version: Version) -> (level: Int, file: FileMetadata)? {
         state.withLock { s in
+            let tables = version.levels.reduce(0) { $0 + $1.count }
+            if s.remaining.count > 2 * tables + 64 {
+                let live = Set(version.levels.joined().map(\.number))
+                s.remaining = s.remaining.filter { live.contains($0.key) }
+            }
             guard let (level, number) = s.candidate else { return nil }
             guard level + 1 < Version.levelCount, let file = version.levels[level].first(where: { $0.number == number })
             else {
