@@ -75,11 +75,22 @@ public protocol ReadableFile: AnyObject, Sendable {
     /// Reads up to `count` bytes starting at `offset`. Returns fewer bytes only at the end of the file.
     func read(at offset: Int, count: Int) throws -> [UInt8]
 
+    /// Reads like ``read(at:count:)`` into `buffer`, replacing its contents. Implementations reuse `buffer`'s storage
+    /// when it is uniquely referenced and large enough, so a caller recycling buffers allocates nothing per read.
+    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws
+
     /// The current size of the file in bytes.
     func size() throws -> Int
 
     /// Releases the file. Further use is a programmer error. Idempotent.
     func close()
+}
+
+extension ReadableFile {
+    /// Reads through ``read(at:count:)`` (a new array each time): what simulated and fault-injecting files do.
+    public func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws {
+        buffer = try read(at: offset, count: count)
+    }
 }
 
 /// A file opened for writing. One writer at a time; the engine never shares a writable file between threads.

@@ -116,7 +116,14 @@ final class PosixReadableFile: ReadableFile {
 
     func read(at offset: Int, count: Int) throws -> [UInt8] {
         precondition(!descriptor.isClosed, "read from closed file \(path)")
-        return try Syscalls.pread(descriptor.fd, path, offset: offset, count: count)
+        var buffer: [UInt8] = []
+        try read(at: offset, count: count, into: &buffer)
+        return buffer
+    }
+
+    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws {
+        precondition(!descriptor.isClosed, "read from closed file \(path)")
+        try Syscalls.pread(descriptor.fd, path, offset: offset, count: count, into: &buffer)
     }
 
     func size() throws -> Int { try Syscalls.fileSize(descriptor.fd, path, for: .size) }
@@ -139,8 +146,15 @@ final class PosixMappedFile: ReadableFile {
 
     func read(at offset: Int, count: Int) throws -> [UInt8] {
         precondition(!closed.load(ordering: .relaxed), "read from closed file \(path)")
-        guard let mapping else { return [] }
-        return try Syscalls.copy(from: mapping, offset: offset, count: count, path: path)
+        var buffer: [UInt8] = []
+        try read(at: offset, count: count, into: &buffer)
+        return buffer
+    }
+
+    func read(at offset: Int, count: Int, into buffer: inout [UInt8]) throws {
+        precondition(!closed.load(ordering: .relaxed), "read from closed file \(path)")
+        guard let mapping else { return buffer.removeAll(keepingCapacity: true) }
+        try Syscalls.copy(from: mapping, offset: offset, count: count, path: path, into: &buffer)
     }
 
     func size() throws -> Int { mapping?.count ?? 0 }

@@ -108,28 +108,31 @@ enum Syscalls {
         _ = Glibc.close(fd)
     }
 
-    /// Reads up to `count` bytes at `offset`, looping over short reads until `count` bytes or end of file.
-    static func pread(_ fd: Int32, _ path: String, offset: Int, count: Int) throws -> [UInt8] {
+    /// Reads up to `count` bytes at `offset` into `buffer` (replacing its contents, reusing its storage), looping
+    /// over short reads until `count` bytes or end of file.
+    static func pread(_ fd: Int32, _ path: String, offset: Int, count: Int, into buffer: inout [UInt8]) throws {
         precondition(offset >= 0 && count >= 0, "negative offset or count")
-        if count == 0 { return [] }
+        buffer.removeAll(keepingCapacity: true)
+        if count == 0 { return }
         var failure: FileSystemError?
-        let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
-            var done = 0
-            while done < count {
-                let n = retrying {
-                    Glibc.pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
+        buffer.append(addingCapacity: count) { span in
+            span.withUnsafeMutableBufferPointer { storage, initialized in
+                var done = 0
+                while done < count {
+                    let n = retrying {
+                        Glibc.pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
+                    }
+                    if n < 0 {
+                        failure = error(.read, "pread", path, offset: offset + done)
+                        break
+                    }
+                    if n == 0 { break }
+                    done += n
                 }
-                if n < 0 {
-                    failure = error(.read, "pread", path, offset: offset + done)
-                    break
-                }
-                if n == 0 { break }
-                done += n
+                initialized = done
             }
-            initialized = done
         }
         if let failure { throw failure }
-        return buffer
     }
 
     /// Maps the first `size` bytes of `fd` read-only and shared. `size` must be positive.
@@ -145,31 +148,37 @@ enum Syscalls {
         _ = munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count)
     }
 
-    /// Whether copies out of mappings are guarded (``copy(from:offset:count:path:)``): installs the SIGBUS handler
+    /// Whether copies out of mappings are guarded (``copy(from:offset:count:path:into:)``): installs the SIGBUS handler
     /// on first use. False when it could not be installed; then files must not be mapped.
     static let guardedCopiesAvailable: Bool = lsmkv_guarded_copy_install() == 0
 
-    /// `count` bytes of `mapping` from `offset`, fewer past its end (as `pread` at the end of a file).
+    /// `count` bytes of `mapping` from `offset`, fewer past its end (as `pread` at the end of a file), into
+    /// `buffer` (replacing its contents, reusing its storage).
     ///
     /// The copy is guarded: when the kernel cannot deliver a page (the file was truncated underneath the mapping,
     /// or the disk failed), it throws an ``FileSystemError/Code/io`` error instead of the process dying of SIGBUS.
     /// Requires ``guardedCopiesAvailable``.
-    static func copy(from mapping: UnsafeRawBufferPointer, offset: Int, count: Int, path: String) throws -> [UInt8] {
+    static func copy(
+        from mapping: UnsafeRawBufferPointer, offset: Int, count: Int, path: String, into buffer: inout [UInt8]
+    ) throws {
         precondition(offset >= 0 && count >= 0, "negative offset or count")
-        guard offset < mapping.count, count > 0 else { return [] }
+        buffer.removeAll(keepingCapacity: true)
+        guard offset < mapping.count, count > 0 else { return }
         let available = min(count, mapping.count - offset)
         var faulted = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: available) { storage, initialized in
-            faulted = lsmkv_guarded_copy(storage.baseAddress!, mapping.baseAddress! + offset, available) != 0
-            // UInt8 has no invalid bit patterns: a partial copy is still initialized memory, dropped below.
-            initialized = available
+        buffer.append(addingCapacity: available) { span in
+            span.withUnsafeMutableBufferPointer { storage, initialized in
+                faulted = lsmkv_guarded_copy(storage.baseAddress!, mapping.baseAddress! + offset, available) != 0
+                // UInt8 has no invalid bit patterns: a partial copy is still initialized memory, dropped below.
+                initialized = available
+            }
         }
         if faulted {
+            buffer.removeAll(keepingCapacity: true)
             throw FileSystemError(
                 .io, operation: .read, path: path, offset: offset,
                 detail: "the mapped file could not deliver \(available) bytes (SIGBUS: truncated or failing file)")
         }
-        return bytes
     }
 
     /// Writes all of `bytes` at the descriptor's position (`offset` only labels errors), looping over short writes.

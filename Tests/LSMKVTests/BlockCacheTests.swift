@@ -31,6 +31,36 @@ struct BlockCacheTests {
         #expect(cache.usage == 0 && cache.count == 0)
     }
 
+    @Test func aMissReadsIntoTheStorageOfAnEvictedBlockWithoutTouchingBlocksStillHeld() throws {
+        let cache = BlockCache(capacity: 16 * 3000)
+        // Distinct contents per block, so a recycled buffer written under a held block would show.
+        func distinct(_ n: Int) throws -> Block {
+            var builder = BlockBuilder(restartInterval: 16)
+            builder.add(key: ikey("k\(n)"), value: [UInt8](repeating: UInt8(n % 251), count: 900))
+            return try Block(contents: builder.finish(), file: "t", fileOffset: 0, comparator: .internalKey)
+        }
+        var held: [(Block, [UInt8])] = []
+        var spares = 0
+        for n in 0..<500 {
+            let key = BlockCache.Key(file: 3, offset: UInt64(n) * 4096)
+            var spare: [UInt8] = []
+            #expect(cache.lookup(key, orTakeSpare: &spare) == nil)
+            if spare.capacity > 0 {
+                spares += 1
+                #expect(spare.isEmpty)
+                // What a miss does with it: fill it with the new block's bytes.
+                spare.append(contentsOf: [UInt8](repeating: 0xEE, count: spare.capacity))
+            }
+            let block = try distinct(n)
+            if n % 7 == 0 { held.append((block, block.contents)) }
+            cache.insert(key, block)
+            #expect(cache.usage <= cache.capacity)
+        }
+        // Evictions left storage for later misses, and no block a reader kept changed under it.
+        #expect(spares > 100)
+        for (block, original) in held { #expect(block.contents == original) }
+    }
+
     @Test func lookupRefreshesAnEntrySoItOutlivesOlderOnes() throws {
         // One shard's worth: every key lands in some shard; use a cache whose shards hold exactly two blocks.
         let block = try Self.block(200)

@@ -225,4 +225,28 @@ struct CodingTests {
         #expect(Hex.decode("abc") == nil)
         #expect(Hex.decode("zz") == nil)
     }
+
+    @Test func bytewiseCompareAgreesWithLexicographicOrderAtEveryLength() {
+        // Word-at-a-time comparison covers 8...32 common bytes; memcmp the rest. Keys share long prefixes and
+        // differ in the first, middle or last byte of a word, in bytes above and below 0x80.
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let prefix = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                UInt8.random(in: 0...255, using: &random)
+            }
+            func variant() -> [UInt8] {
+                var key = prefix
+                if !key.isEmpty, Bool.random(using: &random) {
+                    key[Int.random(in: 0..<key.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+                }
+                if Bool.random(using: &random) { key.removeLast(min(key.count, Int.random(in: 0...3, using: &random))) }
+                if Bool.random(using: &random) { key.append(UInt8.random(in: 0...255, using: &random)) }
+                return key
+            }
+            let a = variant()
+            let b = variant()
+            let expected = a.lexicographicallyPrecedes(b) ? -1 : (a == b ? 0 : 1)
+            #expect(Bytes.compare(a, b).signum() == expected, "\(a) vs \(b)")
+        }
+    }
 }

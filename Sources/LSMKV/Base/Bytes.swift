@@ -14,10 +14,27 @@ enum Bytes {
         }
     }
 
+    /// ``compare(_:_:)`` on bytes in place.
     @inline(__always)
     static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
         let common = min(a.count, b.count)
-        if common > 0 {
+        if common >= 8 && common <= 32 {
+            // Keys this short (nearly every key) compare eight bytes at a time as big-endian words, inline: the
+            // call into memcmp and its size dispatch cost more than the comparison itself.
+            let pa = UnsafeRawPointer(a.baseAddress!)
+            let pb = UnsafeRawPointer(b.baseAddress!)
+            var i = 0
+            while true {
+                // The last word overlaps the one before it when `common` is not a multiple of 8: the bytes
+                // compared twice are equal, so the first difference is still the first.
+                let at = min(i, common - 8)
+                let x = pa.loadUnaligned(fromByteOffset: at, as: UInt64.self).bigEndian
+                let y = pb.loadUnaligned(fromByteOffset: at, as: UInt64.self).bigEndian
+                if x != y { return x < y ? -1 : 1 }
+                i += 8
+                if i >= common { break }
+            }
+        } else if common > 0 {
             let r = memcmp(a.baseAddress!, b.baseAddress!, common)
             if r != 0 { return Int(r) }
         }

@@ -72,6 +72,9 @@ struct Block: Sendable {
         Int(decodeFixed32(contents, at: restartsOffset + index * 4))
     }
 
+    /// The block's contents, the block given up: when nothing else held it, the array's storage is unshared.
+    consuming func intoContents() -> [UInt8] { contents }
+
     /// A new iterator over the block, positioned nowhere.
     func makeIterator() -> BlockIterator { BlockIterator(self) }
 

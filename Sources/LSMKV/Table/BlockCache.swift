@@ -9,32 +9,45 @@ import Synchronization
 ///
 /// Memory: the cache holds at most `capacity` bytes of block contents (plus ``entryOverhead`` per entry). A block
 /// evicted while an iterator still uses it stays alive until that iterator lets go, like LevelDB's pinned handles;
-/// such blocks are not counted. A block larger than a shard's share is never cached.
+/// such blocks are not counted. A block larger than a shard's share is never cached. Besides, each shard keeps the
+/// emptied storage of up to ``spareBuffersPerShard`` evicted blocks (each at most ``largestSpareBuffer`` bytes), so
+/// that the miss which evicts a block reads into its storage: no allocation and no free per miss.
 final class BlockCache: Sendable {
     /// The cache key: a table's file number and the offset of the block in that file.
-    struct Key: Hashable, Sendable {
+    struct Key: SlotKey, Sendable {
         var file: UInt64
         var offset: UInt64
+
+        var mixedHash: UInt64 {
+            let mixed = (offset &* 0x9E37_79B9_7F4A_7C15) ^ (file &* 0xC2B2_AE3D_27D4_EB4F)
+            return mixed ^ (mixed >> 29)
+        }
     }
 
     /// The bytes charged per entry on top of the block's contents (bookkeeping, the parsed block's fields).
     static let entryOverhead = 96
     static let shardCount = 16
+    /// How many evicted blocks' storage a shard keeps for the next misses.
+    static let spareBuffersPerShard = 2
+    /// Storage larger than this (a block of huge values) is freed rather than kept.
+    static let largestSpareBuffer = 64 * 1024
 
     /// One shard: an open-addressing hash index from key to slot and a doubly linked LRU list over slot indexes,
     /// so a hit allocates nothing, moves no object and hashes with one multiply (Swift's `Dictionary` spent about
     /// 600 instructions per lookup in SipHash).
     struct Shard: ~Copyable {
-        static let none: Int32 = -1
+        static let none = slotIndexNone
         let capacity: Int
         private(set) var usage = 0
-        private var slots = SlotIndex()
+        private var slots = SlotIndex<Key>()
         private var keys: [Key] = []
         private var blocks: [Block?] = []
         private var charges: [Int] = []
         private var previous: [Int32] = []
         private var following: [Int32] = []
         private var freeSlots: [Int32] = []
+        /// Emptied storage of evicted blocks, for the next misses to read into.
+        private var spareBuffers: [[UInt8]] = []
         /// Most recently used.
         private var head: Int32 = Shard.none
         /// Least recently used: evicted first.
@@ -51,6 +64,9 @@ final class BlockCache: Sendable {
             moveToFront(slot)
             return blocks[Int(slot)]
         }
+
+        /// The emptied storage of an evicted block, if the shard keeps one.
+        mutating func takeSpareBuffer() -> [UInt8]? { spareBuffers.popLast() }
 
         /// Caches `block` for `key` (replacing any entry there), then evicts least recently used entries until the
         /// shard is within its capacity. A block that alone exceeds the capacity is not cached.
@@ -85,7 +101,16 @@ final class BlockCache: Sendable {
         private mutating func remove(_ slot: Int32) {
             unlink(slot)
             slots.remove(keys[Int(slot)], keys: keys)
-            blocks[Int(slot)] = nil
+            let evicted = blocks[Int(slot)].take()
+            if let evicted, spareBuffers.count < BlockCache.spareBuffersPerShard,
+                evicted.contents.capacity <= BlockCache.largestSpareBuffer
+            {
+                // Emptying keeps the storage when nothing else holds the block (the common case); when a cursor
+                // still does, it allocates an empty buffer of that capacity, which the next miss would anyway.
+                var storage = evicted.intoContents()
+                storage.removeAll(keepingCapacity: true)
+                spareBuffers.append(storage)
+            }
             usage -= charges[Int(slot)]
             freeSlots.append(slot)
         }
@@ -109,68 +134,6 @@ final class BlockCache: Sendable {
             let after = following[Int(slot)]
             if before != Shard.none { following[Int(before)] = after } else { head = after }
             if after != Shard.none { previous[Int(after)] = before } else { tail = before }
-        }
-    }
-
-    /// Linear-probing hash index from a key to its slot in a shard's arrays (the keys live in the shard, so the
-    /// index holds only slot numbers). Grows at half full; removal shifts later entries back, so no tombstones.
-    struct SlotIndex {
-        private var table = [Int32](repeating: Shard.none, count: 16)
-        private(set) var count = 0
-
-        @inline(__always)
-        private func home(_ key: Key) -> Int {
-            let mixed = (key.offset &* 0x9E37_79B9_7F4A_7C15) ^ (key.file &* 0xC2B2_AE3D_27D4_EB4F)
-            return Int(truncatingIfNeeded: (mixed ^ (mixed >> 29)) & UInt64(table.count - 1))
-        }
-
-        /// The slot holding `key`, looking its candidates up in `keys`.
-        func find(_ key: Key, keys: [Key]) -> Int32? {
-            var i = home(key)
-            while true {
-                let slot = table[i]
-                if slot == Shard.none { return nil }
-                if keys[Int(slot)] == key { return slot }
-                i = (i + 1) & (table.count - 1)
-            }
-        }
-
-        /// Records that `slot` (whose key `keys[slot]` is `key`) holds `key`; the key must be absent.
-        mutating func insert(_ slot: Int32, for key: Key, keys: [Key]) {
-            if (count + 1) * 2 > table.count { grow(keys: keys) }
-            var i = home(key)
-            while table[i] != Shard.none { i = (i + 1) & (table.count - 1) }
-            table[i] = slot
-            count += 1
-        }
-
-        /// Forgets `key` (present), moving later entries of its probe run back into the gap.
-        mutating func remove(_ key: Key, keys: [Key]) {
-            let mask = table.count - 1
-            var gap = home(key)
-            while keys[Int(table[gap])] != key { gap = (gap + 1) & mask }
-            var i = gap
-            while true {
-                i = (i + 1) & mask
-                let slot = table[i]
-                if slot == Shard.none { break }
-                let ideal = home(keys[Int(slot)])
-                // Move the entry back when its home is not in the cyclic range (gap, i].
-                let stays = gap <= i ? (gap < ideal && ideal <= i) : (gap < ideal || ideal <= i)
-                if !stays {
-                    table[gap] = slot
-                    gap = i
-                }
-            }
-            table[gap] = Shard.none
-            count -= 1
-        }
-
-        private mutating func grow(keys: [Key]) {
-            let old = table
-            table = [Int32](repeating: Shard.none, count: old.count * 2)
-            count = 0
-            for slot in old where slot != Shard.none { insert(slot, for: keys[Int(slot)], keys: keys) }
         }
     }
 
@@ -204,7 +167,18 @@ final class BlockCache: Sendable {
 
     /// The cached block for `key`, or nil.
     func lookup(_ key: Key) -> Block? {
-        let found = shard(for: key).shard.withLock { $0.lookup(key) }
+        var unused: [UInt8] = []
+        return lookup(key, orTakeSpare: &unused)
+    }
+
+    /// The cached block for `key`; or nil, and then `spare` holds the emptied storage of an evicted block when the
+    /// shard has one (read the missing block into it, then ``insert(_:_:)`` it).
+    func lookup(_ key: Key, orTakeSpare spare: inout [UInt8]) -> Block? {
+        let found = shard(for: key).shard.withLock { shard in
+            let block = shard.lookup(key)
+            if block == nil, let buffer = shard.takeSpareBuffer() { spare = buffer }
+            return block
+        }
         if found == nil {
             misses.add(1, ordering: .relaxed)
         } else {

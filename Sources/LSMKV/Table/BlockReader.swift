@@ -33,9 +33,11 @@ enum BlockReader {
     /// - Parameters:
     ///   - verifyChecksum: Whether to check the trailer's CRC-32C.
     ///   - what: The block's role ("data block", "index block"), for error messages.
+    ///   - buffer: Storage to read into (its contents are replaced): a recycled buffer saves an allocation.
     /// - Throws: ``BlockReadError`` saying which check failed; never traps, whatever `handle` holds.
     static func readContents(
-        _ handle: BlockHandle, from file: any ReadableFile, fileSize: Int, verifyChecksum: Bool, what: String
+        _ handle: BlockHandle, from file: any ReadableFile, fileSize: Int, verifyChecksum: Bool, what: String,
+        reusing buffer: consuming [UInt8] = []
     ) throws(BlockReadError) -> [UInt8] {
         let path = file.path
         // Every block lies before the footer; checking in UInt64 first keeps huge on-disk values from overflowing.
@@ -52,9 +54,9 @@ enum BlockReader {
         }
         let offset = Int(handle.offset)
         let size = Int(handle.size)
-        var bytes: [UInt8]
+        var bytes = consume buffer
         do {
-            bytes = try LSMKVError.wrappingIO { try file.read(at: offset, count: size + blockTrailerSize) }
+            try LSMKVError.wrappingIO { try file.read(at: offset, count: size + blockTrailerSize, into: &bytes) }
         } catch let error as LSMKVError {
             throw BlockReadError(check: .read, error: error)
         } catch {
@@ -104,10 +106,10 @@ enum BlockReader {
     /// - Throws: ``BlockReadError`` saying which check failed.
     static func readBlock(
         _ handle: BlockHandle, from file: any ReadableFile, fileSize: Int, verifyChecksum: Bool,
-        comparator: BlockComparator, what: String
+        comparator: BlockComparator, what: String, reusing buffer: consuming [UInt8] = []
     ) throws(BlockReadError) -> Block {
         let contents = try readContents(
-            handle, from: file, fileSize: fileSize, verifyChecksum: verifyChecksum, what: what)
+            handle, from: file, fileSize: fileSize, verifyChecksum: verifyChecksum, what: what, reusing: consume buffer)
         do {
             return try Block(
                 contents: contents, file: file.path, fileOffset: Int(handle.offset), comparator: comparator)

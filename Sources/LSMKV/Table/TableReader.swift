@@ -122,23 +122,29 @@ final class TableReader: Sendable {
     }
 
     /// The parsed data block at `handle`: from the block cache when it holds it, else read, verified, parsed and
-    /// (with a cache) inserted.
+    /// (with a cache) inserted. A miss reads into the storage of a block the cache evicted, when it has one.
     func readDataBlock(_ handle: BlockHandle) throws -> Block {
         guard let cache else { return try loadDataBlock(handle) }
         let key = BlockCache.Key(file: cache.file, offset: handle.offset)
-        if let block = cache.cache.lookup(key), block.contents.count == Int(handle.size) { return block }
-        let block = try loadDataBlock(handle)
+        var spare: [UInt8] = []
+        if let block = cache.cache.lookup(key, orTakeSpare: &spare), block.contents.count == Int(handle.size) {
+            return block
+        }
+        let block = try loadDataBlock(handle, reusing: consume spare)
         cache.cache.insert(key, block)
         return block
     }
 
-    /// Reads, verifies and parses the data block at `handle` from the file.
-    private func loadDataBlock(_ handle: BlockHandle) throws -> Block {
+    /// Reads, verifies and parses the data block at `handle` from the file, into `buffer`'s storage.
+    private func loadDataBlock(_ handle: BlockHandle, reusing buffer: consuming [UInt8] = []) throws -> Block {
         dataBlocksRead.add(1, ordering: .relaxed)
-        return try Self.read { () throws(BlockReadError) in
-            try BlockReader.readBlock(
+        do {
+            // Not through `read(_:)`: a closure would capture `buffer` and keep a second reference to its storage.
+            return try BlockReader.readBlock(
                 handle, from: file, fileSize: fileSize, verifyChecksum: options.verifyChecksums,
-                comparator: .internalKey, what: "data block")
+                comparator: .internalKey, what: "data block", reusing: consume buffer)
+        } catch {
+            throw error.error
         }
     }
 
