@@ -249,4 +249,27 @@ struct CodingTests {
             #expect(Bytes.compare(a, b).signum() == expected, "\(a) vs \(b)")
         }
     }
+
+    @Test func slotMapBehavesLikeADictionaryThroughInsertsRemovalsAndGrowth() {
+        var map = SlotMap<UInt64, Int>()
+        var reference: [UInt64: Int] = [:]
+        var random = SystemRandomNumberGenerator()
+        for step in 0..<50_000 {
+            // Few distinct keys, so probe runs collide, removals shift entries back and slots are reused.
+            let key = UInt64.random(in: 0..<700, using: &random) &* 4096
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                map[key] = nil
+                reference[key] = nil
+            } else {
+                map[key] = step
+                reference[key] = step
+            }
+            #expect(map[key] == reference[key])
+        }
+        #expect(map.count == reference.count)
+        #expect(Dictionary(uniqueKeysWithValues: map.entries.map { ($0.key, $0.value) }) == reference)
+        map.removeAll { $0 % 8192 == 0 }
+        #expect(map.count == reference.keys.filter { $0 % 8192 != 0 }.count)
+        for (key, value) in reference { #expect(map[key] == (key % 8192 == 0 ? nil : value)) }
+    }
 }

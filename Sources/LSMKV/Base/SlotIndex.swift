@@ -77,3 +77,54 @@ struct SlotIndex<Key: SlotKey> {
         for slot in old where slot != slotIndexNone { insert(slot, for: keys[Int(slot)], keys: keys) }
     }
 }
+
+/// A hash map over a ``SlotIndex``: values in slots, found by a cheaply hashed key, slots reused after removal.
+/// For the maps a get touches (open tables, seek budgets), where `Dictionary`'s SipHash was a visible cost.
+struct SlotMap<Key: SlotKey, Value> {
+    private var index = SlotIndex<Key>()
+    private var keys: [Key] = []
+    private var values: [Value?] = []
+    private var freeSlots: [Int32] = []
+
+    /// The number of entries.
+    var count: Int { index.count }
+
+    /// The value for `key`; setting nil removes it.
+    subscript(key: Key) -> Value? {
+        get {
+            guard let slot = index.find(key, keys: keys) else { return nil }
+            return values[Int(slot)]
+        }
+        set {
+            if let slot = index.find(key, keys: keys) {
+                if newValue == nil {
+                    index.remove(key, keys: keys)
+                    freeSlots.append(slot)
+                }
+                values[Int(slot)] = newValue
+            } else if let newValue {
+                let slot: Int32
+                if let free = freeSlots.popLast() {
+                    slot = free
+                    keys[Int(slot)] = key
+                    values[Int(slot)] = newValue
+                } else {
+                    slot = Int32(keys.count)
+                    keys.append(key)
+                    values.append(newValue)
+                }
+                index.insert(slot, for: key, keys: keys)
+            }
+        }
+    }
+
+    /// Every entry, in no particular order.
+    var entries: [(key: Key, value: Value)] {
+        values.indices.compactMap { slot in values[slot].map { (keys[slot], $0) } }
+    }
+
+    /// Removes the entries whose key `shouldBeRemoved` accepts.
+    mutating func removeAll(where shouldBeRemoved: (Key) -> Bool) {
+        for (key, _) in entries where shouldBeRemoved(key) { self[key] = nil }
+    }
+}
