@@ -72,6 +72,46 @@ enum Bytes {
         }
     }
 
+    /// Makes `target` a copy of the bytes `source` points at, in `target`'s own buffer.
+    @inline(__always)
+    static func assign(_ target: inout [UInt8], from source: UnsafeBufferPointer<UInt8>) {
+        guard target.count == source.count, !source.isEmpty else {
+            target.removeAll(keepingCapacity: true)
+            target.append(contentsOf: source)
+            return
+        }
+        target.withUnsafeMutableBufferPointer { to in
+            to.baseAddress!.update(from: source.baseAddress!, count: source.count)
+        }
+    }
+
+    /// The number of leading bytes `a` and `b` share.
+    @inline(__always)
+    static func commonPrefixLength(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let limit = min(a.count, b.count)
+        var shared = 0
+        // Eight bytes at a time: the first differing byte is the lowest set byte of the XOR (little-endian loads).
+        while limit - shared >= 8 {
+            let x = UnsafeRawPointer(a.baseAddress! + shared).loadUnaligned(as: UInt64.self)
+            let y = UnsafeRawPointer(b.baseAddress! + shared).loadUnaligned(as: UInt64.self)
+            let difference = UInt64(littleEndian: x) ^ UInt64(littleEndian: y)
+            if difference != 0 { return shared + difference.trailingZeroBitCount / 8 }
+            shared += 8
+        }
+        while shared < limit && a[shared] == b[shared] { shared += 1 }
+        return shared
+    }
+
+    /// A new array holding a copy of `bytes`, with capacity for at least `extra` more bytes.
+    static func copy(_ bytes: ArraySlice<UInt8>, reservingExtra extra: Int) -> [UInt8] {
+        bytes.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: source.count + extra) { target, initialized in
+                if let from = source.baseAddress { target.baseAddress!.initialize(from: from, count: source.count) }
+                initialized = source.count
+            }
+        }
+    }
+
     /// The number of leading bytes `a` and `b` share.
     @inline(__always)
     static func commonPrefixLength(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -88,6 +88,13 @@ struct UnsafeByteWriter {
 
     init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
 
+    /// Continues after the first `count` bytes of `buffer`, which were written before.
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>, count: Int) {
+        precondition(count >= 0 && count <= buffer.count, "start past the end of the buffer")
+        self.buffer = buffer
+        self.count = count
+    }
+
     mutating func append(_ byte: UInt8) {
         precondition(count < buffer.count, "write past the end of the buffer")
         buffer[count] = byte
@@ -112,6 +119,13 @@ struct UnsafeByteWriter {
             v >>= 7
         }
         append(UInt8(v))
+    }
+
+    /// Copies `bytes`.
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(count <= buffer.count - bytes.count, "write past the end of the buffer")
+        if let source = bytes.baseAddress { (buffer.baseAddress! + count).update(from: source, count: bytes.count) }
+        count += bytes.count
     }
 
     /// A varint32 length followed by the bytes.

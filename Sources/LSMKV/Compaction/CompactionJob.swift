@@ -130,7 +130,6 @@ private struct OutputWriter {
     let job: CompactionJob
     private(set) var finished: [FileMetadata] = []
     private var current: (number: UInt64, file: any WritableFile, builder: TableBuilder, smallest: [UInt8])?
-    private var lastKey: [UInt8] = []
     private var grandparentIndex = 0
     private var grandparentOverlap = 0
     private var sawKey = false
@@ -146,7 +145,6 @@ private struct OutputWriter {
         }
         if current == nil { try startTable(smallest: key) }
         try current!.builder.add(key: key, value: value)
-        Bytes.assign(&lastKey, from: key)
     }
 
     /// Finishes, syncs and records the table being written, if any.
@@ -154,10 +152,14 @@ private struct OutputWriter {
         guard let table = current else { return }
         defer { try? table.file.close() }
         try table.builder.finish()
+        // The builder keeps the last key it was given: no copy of each key here.
+        guard let largest = table.builder.largestKey else {
+            preconditionFailure("a compaction output is started by its first entry")
+        }
         job.options.crashPointHook?(.compactionOutputSync)
         try LSMKVError.wrappingIO { try table.file.sync() }
         finished.append(
-            FileMetadata(number: table.number, size: table.builder.fileSize, smallest: table.smallest, largest: lastKey)
+            FileMetadata(number: table.number, size: table.builder.fileSize, smallest: table.smallest, largest: largest)
         )
         current = nil
     }

@@ -55,12 +55,7 @@ extension Database {
             let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(tablePath) }
             defer { try? file.close() }
             let builder = try TableBuilder(file: file, options: options.tableOptions)
-            let iterator = memTable.makeIterator()
-            try iterator.seekToFirst()
-            while iterator.isValid {
-                try builder.add(key: iterator.key, value: iterator.value)
-                try iterator.next()
-            }
+            try memTable.forEachEntry { key, value in try builder.add(key: key, value: value) }
             try builder.finish()
             options.crashPointHook?(.tableSync)
             try LSMKVError.wrappingIO { try file.sync() }

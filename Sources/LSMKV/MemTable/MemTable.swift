@@ -77,6 +77,17 @@ final class MemTable: Sendable {
     /// A cursor over the entries in internal-key order. It sees entries added after its creation.
     func makeIterator() -> InternalIterator { MemTableIterator(self) }
 
+    /// Calls `body` with every entry (internal key, value) in internal-key order, in place: the bytes are valid only
+    /// during each call. A flush streams a frozen MemTable into a table this way, copying nothing on the way.
+    func forEachEntry(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        // `self` holds the arena the nodes live in for the whole call.
+        var node = list.first
+        while let current = node {
+            try current.withEntry(body)
+            node = current.next(0)
+        }
+    }
+
     fileprivate var skipList: SkipList { list }
 }
 

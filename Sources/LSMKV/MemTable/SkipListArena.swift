@@ -161,6 +161,12 @@ struct SkipListNode: Equatable, @unchecked Sendable {
     /// A copy of the value.
     var value: [UInt8] { Array(valueBytes) }
 
+    /// Calls `body` with the internal key and the value in place; the pointers are valid only during the call.
+    @inline(__always)
+    func withEntry<T>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try body(keyBytes, valueBytes)
+    }
+
     /// Replaces `key` and `value` with this node's, reusing their buffers.
     func copyEntry(key: inout [UInt8], value: inout [UInt8]) {
         key.removeAll(keepingCapacity: true)

@@ -28,7 +28,6 @@ final class TableBuilder {
     @exclusivity(unchecked) private var indexBlock = BlockBuilder(restartInterval: 1)
     @exclusivity(unchecked) private var filterBlock: FilterBlockBuilder?
     private var offset = 0
-    @exclusivity(unchecked) private var lastKey: [UInt8] = []
     // An index entry for the last flushed block waits for the next key, so the separator can be short.
     private var pendingHandle: BlockHandle?
     private var failure: LSMKVError?
@@ -39,7 +38,7 @@ final class TableBuilder {
     /// The first key added, or nil when none.
     private(set) var smallestKey: [UInt8]?
     /// The last key added, or nil when none.
-    var largestKey: [UInt8]? { entryCount == 0 ? nil : lastKey }
+    var largestKey: [UInt8]? { entryCount == 0 ? nil : dataBlock.lastAddedKey }
     /// The bytes written so far; the table's size after `finish()`.
     var fileSize: Int { offset }
 
@@ -61,6 +60,12 @@ final class TableBuilder {
     /// - Throws: ``LSMKVError/invalidArgument(_:)`` for an out-of-order or malformed key, ``LSMKVError/io(_:)``
     ///   when writing a full block fails.
     func add(key: [UInt8], value: [UInt8]) throws {
+        try key.withUnsafeBufferPointer { key in try value.withUnsafeBufferPointer { try add(key: key, value: $0) } }
+    }
+
+    /// ``add(key:value:)`` for an entry held in place (a MemTable's arena, a block being compacted); the bytes are
+    /// copied before it returns.
+    func add(key: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) throws {
         try checkUsable()
         guard key.count >= 8 else {
             throw LSMKVError.invalidArgument("internal key of \(key.count) bytes is shorter than its 8-byte trailer")
@@ -68,20 +73,18 @@ final class TableBuilder {
         guard key.count <= Int(UInt32.max), value.count <= Int(UInt32.max) else {
             throw LSMKVError.invalidArgument("key or value longer than 4 GiB")
         }
+        // The data block keeps the last key across blocks; the table builder keeps no copy of its own.
         if entryCount > 0 {
-            guard InternalKey.compare(key, lastKey) > 0 else {
+            guard dataBlock.lastAddedKey.withUnsafeBufferPointer({ InternalKey.compare(key, $0) > 0 }) else {
                 throw LSMKVError.invalidArgument("keys added to a table must be strictly increasing")
             }
         }
         if let handle = pendingHandle {
-            addIndexEntry(key: Self.shortestSeparator(lastKey, key), handle: handle)
+            addIndexEntry(key: Self.shortestSeparator(dataBlock.lastAddedKey, Array(key)), handle: handle)
             pendingHandle = nil
         }
-        if filterBlock != nil {
-            key.withUnsafeBufferPointer { filterBlock!.addKey(UnsafeBufferPointer(rebasing: $0[..<($0.count - 8)])) }
-        }
-        if entryCount == 0 { smallestKey = key }
-        Bytes.assign(&lastKey, from: key)
+        filterBlock?.addKey(UnsafeBufferPointer(rebasing: key[..<(key.count - 8)]))
+        if entryCount == 0 { smallestKey = Array(key) }
         entryCount += 1
         dataBlock.add(key: key, value: value)
         if dataBlock.currentSizeEstimate >= options.blockSize { try flush() }
@@ -94,16 +97,19 @@ final class TableBuilder {
         finished = true
         var metaindex = BlockBuilder(restartInterval: options.restartInterval)
         if var filter = filterBlock {
-            let handle = try writeRawBlock(filter.finish())
+            var contents = filter.finish()
+            let handle = try writeRawBlock(&contents)
             filterBlock = nil
             metaindex.add(key: Array(("filter." + BloomFilter.name).utf8), value: handle.encoded)
         }
-        let metaindexHandle = try writeRawBlock(metaindex.finish())
+        var metaindexContents = metaindex.finish()
+        let metaindexHandle = try writeRawBlock(&metaindexContents)
         if let handle = pendingHandle {
-            addIndexEntry(key: Self.shortSuccessor(lastKey), handle: handle)
+            addIndexEntry(key: Self.shortSuccessor(dataBlock.lastAddedKey), handle: handle)
             pendingHandle = nil
         }
-        let indexHandle = try writeRawBlock(indexBlock.finish())
+        var indexContents = indexBlock.finish()
+        let indexHandle = try writeRawBlock(&indexContents)
         try write(Footer(metaindexHandle: metaindexHandle, indexHandle: indexHandle).encode())
     }
 
@@ -118,22 +124,23 @@ final class TableBuilder {
 
     private func flush() throws {
         guard !dataBlock.isEmpty else { return }
-        let contents = dataBlock.finish()
+        var contents = dataBlock.finish()
         dataBlock.reset()
-        pendingHandle = try writeRawBlock(contents)
+        pendingHandle = try writeRawBlock(&contents)
         filterBlock?.startBlock(offset: UInt64(offset))
     }
 
-    /// Writes `contents` uncompressed with its trailer and returns its handle.
-    private func writeRawBlock(_ contents: [UInt8]) throws -> BlockHandle {
-        let handle = BlockHandle(offset: UInt64(offset), size: UInt64(contents.count))
-        var block = contents
+    /// Writes `block` uncompressed with its trailer, appended to `block` in place (no copy of the block), and
+    /// returns its handle.
+    private func writeRawBlock(_ block: inout [UInt8]) throws -> BlockHandle {
+        let handle = BlockHandle(offset: UInt64(offset), size: UInt64(block.count))
         block.append(BlockCompression.none.rawValue)
-        let crc = CRC32C.checksum(block)
-        var writer = ByteWriter()
-        swap(&writer.bytes, &block)
-        writer.appendFixed32(CRC32C.mask(crc))
-        try write(writer.bytes)
+        let crc = CRC32C.mask(CRC32C.checksum(block))
+        block.append(UInt8(truncatingIfNeeded: crc))
+        block.append(UInt8(truncatingIfNeeded: crc >> 8))
+        block.append(UInt8(truncatingIfNeeded: crc >> 16))
+        block.append(UInt8(truncatingIfNeeded: crc >> 24))
+        try write(block)
         return handle
     }
 
