@@ -188,6 +188,33 @@ struct BlockTests {
         }
     }
 
+    @Test(arguments: [1, 2, 16])
+    func seekInIndexMatchesSeek(restartInterval: Int) throws {
+        let entries = Self.entries(300)
+        let block = try Self.block(entries, restartInterval: restartInterval)
+        var targets = entries.map(\.key)
+        for e in entries {
+            let user = InternalKey.userKey(e.key)
+            targets.append(InternalKey.lookupKey(userKey: user, sequence: maxSequenceNumber))
+            targets.append(InternalKey.encode(userKey: user, sequence: 0, type: .deletion))
+        }
+        targets += [ikey(""), ikey("zzz")]
+        for target in targets {
+            var expected = BlockCursor(block)
+            try expected.seek(target)
+            var cursor = BlockCursor(block)
+            try cursor.seekInIndex(target)
+            #expect(cursor.isValid == expected.isValid)
+            #expect(cursor.key == expected.key)
+            #expect(cursor.valueRange == expected.valueRange)
+            // The cursor steps on from there as after a seek.
+            try expected.next()
+            try cursor.next()
+            #expect(cursor.key == expected.key)
+            #expect(cursor.valueRange == expected.valueRange)
+        }
+    }
+
     /// A block of one entry whose `shared` length is the over-long varint32 `80 80 80 80 80 00` (six bytes that
     /// spell 0), then key "a" and value "b", and the restart array `[0]`. Once, the in-place check rejected it and
     /// the precise decoder accepted it, and the disagreement stopped the process.

@@ -166,7 +166,10 @@ public final class Database: Sendable {
         let sequence = snapshot?.sequence ?? versions.lastSequence
         let view = try readView()
         let version = view.version.version
-        var children: [InternalIterator] = [view.mem.makeIterator()]
+        var children: [InternalIterator] = []
+        // One allocation: appending to a one-element literal would reallocate at once.
+        children.reserveCapacity(2 + version.levels[0].count + Version.levelCount)
+        children.append(view.mem.makeIterator())
         if let imm = view.imm { children.append(imm.makeIterator()) }
         for file in version.levels[0] { children.append(try tableCache.reader(for: file).makeIterator()) }
         for level in 1..<Version.levelCount where !version.levels[level].isEmpty {

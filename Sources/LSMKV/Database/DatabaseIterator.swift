@@ -14,6 +14,9 @@ public final class DatabaseIterator {
     // checks cost more than the step.
     @exclusivity(unchecked) private var lastUserKey: [UInt8] = []
     @exclusivity(unchecked) private var hasLastUserKey = false
+    /// Whether `merged` still sits on the entry last returned going forward: the step past it is taken by the next
+    /// call, so a cursor dropped after one entry (a seek) never pays for a step it does not use.
+    @exclusivity(unchecked) private var advancePending = false
     /// The entry a reverse cursor is on, in buffers reused from entry to entry.
     @exclusivity(unchecked) private var reversedKey: [UInt8] = []
     @exclusivity(unchecked) private var reversedValue: [UInt8] = []
@@ -43,9 +46,8 @@ public final class DatabaseIterator {
     public func next() throws -> (key: [UInt8], value: [UInt8])? {
         if isReversed { return try positionAtPreviousLiveEntry() ? (reversedKey, reversedValue) : nil }
         guard let key = try positionAtNextLiveEntry() else { return nil }
-        let entry = (InternalKey.userKey(key), merged.value)
-        try merged.next()
-        return entry
+        advancePending = true
+        return (InternalKey.userKey(key), merged.value)
     }
 
     /// Moves to the next live entry and calls `body` with its key and value in place, without copying them (as
@@ -62,14 +64,20 @@ public final class DatabaseIterator {
         }
         guard let key = try positionAtNextLiveEntry() else { return false }
         // Should `body` throw, the next call still moves on: the entry's user key is the last one returned.
+        advancePending = true
         try merged.withValue { value in try body(key.span.extracting(0..<key.count - 8), value) }
-        try merged.next()
         return true
     }
 
     /// Leaves `merged` at the newest version visible at the snapshot of the next user key that is live (not
     /// deleted) and below `end`, remembers that user key and returns the entry's internal key; nil at the end.
+    /// First takes the step past the entry returned last, if still pending.
     private func positionAtNextLiveEntry() throws -> [UInt8]? {
+        if advancePending {
+            // Cleared first: should the step throw, the merge is left invalid and later calls end the range.
+            advancePending = false
+            try merged.next()
+        }
         if !started {
             started = true
             if let start {

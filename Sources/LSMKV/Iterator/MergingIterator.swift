@@ -11,46 +11,53 @@ final class MergingIterator: InternalIterator {
         case reverse
     }
 
-    private let children: [InternalIterator]
-    /// How each step calls each child: table and level cursors directly and unretained (``Child``).
-    private let handles: [Child]
-    /// Each valid child's current key, copied into a buffer of the merge's own whenever the child moves: choosing
-    /// the next entry then compares these in place instead of asking every child for its key on every step.
-    @exclusivity(unchecked) private var childKeys: [[UInt8]]
-    /// Whether each child is valid, as of its last move (plain flags: reading them retains nothing).
-    @exclusivity(unchecked) private var childValid: [Bool]
+    /// Each child with what a step needs of it, in one array: one allocation per merge where separate arrays of
+    /// children, handles, keys and flags cost four (and a generic metadata lookup each).
+    @exclusivity(unchecked) private var slots: [Slot]
     private var currentIndex: Int?
     private var direction = Direction.forward
 
+    /// One child of the merge.
+    private struct Slot {
+        /// The child, owned by the merge.
+        let child: InternalIterator
+        /// How each step calls `child`: table and level cursors directly and unretained (``Child``).
+        let handle: Child
+        /// The child's current key, copied into a buffer of the merge's own whenever the child moves: choosing the
+        /// next entry then compares these in place instead of asking every child for its key on every step.
+        var key: [UInt8] = []
+        /// Whether the child is valid, as of its last move (a plain flag: reading it retains nothing).
+        var valid = false
+    }
+
     init(_ children: [InternalIterator]) {
-        self.children = children
-        self.handles = children.indices.map { Child(children[$0], index: $0) }
-        self.childKeys = Array(repeating: [], count: children.count)
-        self.childValid = Array(repeating: false, count: children.count)
+        self.slots = children.map { Slot(child: $0, handle: Child($0)) }
     }
 
     var isValid: Bool { currentIndex != nil }
-    var key: [UInt8] { childKeys[currentIndex!] }
-    var value: [UInt8] { children[currentIndex!].value }
+    var key: [UInt8] { slots[currentIndex!].key }
+    var value: [UInt8] { slots[currentIndex!].child.value }
     func withValue(_ body: (Span<UInt8>) throws -> Void) rethrows {
-        switch handles[currentIndex!] {
+        let index = currentIndex!
+        switch slots[index].handle {
         case .table(let table): try table._withUnsafeGuaranteedRef { try $0.withValue(body) }
         case .level(let level): try level._withUnsafeGuaranteedRef { try $0.withValue(body) }
-        case .other(let index): try children[index].withValue(body)
+        case .other: try slots[index].child.withValue(body)
         }
     }
     func copyValue(into target: inout [UInt8]) {
-        switch handles[currentIndex!] {
+        let index = currentIndex!
+        switch slots[index].handle {
         case .table(let table): table._withUnsafeGuaranteedRef { $0.copyValue(into: &target) }
         case .level(let level): level._withUnsafeGuaranteedRef { $0.copyValue(into: &target) }
-        case .other(let index): children[index].copyValue(into: &target)
+        case .other: slots[index].child.copyValue(into: &target)
         }
     }
-    func copyKey(into target: inout [UInt8]) { Bytes.assign(&target, from: childKeys[currentIndex!]) }
+    func copyKey(into target: inout [UInt8]) { Bytes.assign(&target, from: slots[currentIndex!].key) }
 
     func seekToFirst() throws {
         try invalidatingOnError {
-            for child in children { try child.seekToFirst() }
+            for index in slots.indices { try slots[index].child.seekToFirst() }
             refreshAllKeys()
             direction = .forward
             findSmallest()
@@ -59,7 +66,7 @@ final class MergingIterator: InternalIterator {
 
     func seek(_ target: [UInt8]) throws {
         try invalidatingOnError {
-            for child in children { try child.seek(target) }
+            for index in slots.indices { try slots[index].child.seek(target) }
             refreshAllKeys()
             direction = .forward
             findSmallest()
@@ -74,22 +81,23 @@ final class MergingIterator: InternalIterator {
     private func step(forwardFrom current: Int) throws {
         if direction == .reverse {
             // Every other child sits before the current key: move each to the first entry after it.
-            let key = children[current].key
-            for (index, child) in children.enumerated() where index != current {
+            let key = slots[current].key
+            for index in slots.indices where index != current {
+                let child = slots[index].child
                 try child.seek(key)
                 if child.isValid && InternalKey.compare(child.key, key) == 0 { try child.next() }
             }
             refreshAllKeys()
             direction = .forward
         }
-        try handles[current].next(children)
+        try nextChild(current)
         refreshKey(current)
         findSmallest()
     }
 
     func seekToLast() throws {
         try invalidatingOnError {
-            for child in children { try child.seekToLast() }
+            for index in slots.indices { try slots[index].child.seekToLast() }
             refreshAllKeys()
             direction = .reverse
             findLargest()
@@ -104,15 +112,16 @@ final class MergingIterator: InternalIterator {
     private func step(backwardFrom current: Int) throws {
         if direction == .forward {
             // Every other child sits after the current key: move each to the last entry before it.
-            let key = children[current].key
-            for (index, child) in children.enumerated() where index != current {
+            let key = slots[current].key
+            for index in slots.indices where index != current {
+                let child = slots[index].child
                 try child.seek(key)
                 if child.isValid { try child.prev() } else { try child.seekToLast() }
             }
             refreshAllKeys()
             direction = .reverse
         }
-        try handles[current].prev(children)
+        try prevChild(current)
         refreshKey(current)
         findLargest()
     }
@@ -134,8 +143,8 @@ final class MergingIterator: InternalIterator {
     /// The valid child whose key compares with the others' as `sign` (-1: smallest, 1: largest).
     private func findExtreme(preferring sign: Int) -> Int? {
         var best: Int?
-        for index in childValid.indices where childValid[index] {
-            if let best, InternalKey.compare(childKeys[index], childKeys[best]).signum() != sign { continue }
+        for index in slots.indices where slots[index].valid {
+            if let best, InternalKey.compare(slots[index].key, slots[best].key).signum() != sign { continue }
             best = index
         }
         return best
@@ -143,62 +152,64 @@ final class MergingIterator: InternalIterator {
 
     /// Copies child `index`'s key into its buffer (left as it is when the child is invalid: never read then).
     private func refreshKey(_ index: Int) {
-        switch handles[index] {
+        switch slots[index].handle {
         case .table(let table):
             table._withUnsafeGuaranteedRef { child in
-                childValid[index] = child.isValid
-                if childValid[index] { child.copyKey(into: &childKeys[index]) }
+                slots[index].valid = child.isValid
+                if slots[index].valid { child.copyKey(into: &slots[index].key) }
             }
         case .level(let level):
             level._withUnsafeGuaranteedRef { child in
-                childValid[index] = child.isValid
-                if childValid[index] { child.copyKey(into: &childKeys[index]) }
+                slots[index].valid = child.isValid
+                if slots[index].valid { child.copyKey(into: &slots[index].key) }
             }
         case .other:
-            let child = children[index]
-            childValid[index] = child.isValid
-            if childValid[index] { child.copyKey(into: &childKeys[index]) }
+            let child = slots[index].child
+            slots[index].valid = child.isValid
+            if slots[index].valid { child.copyKey(into: &slots[index].key) }
         }
     }
 
     /// A child as each step calls it. Table and level cursors, the children of nearly every merge, are called
-    /// through their concrete type (no existential call) and unretained (no retain and release per entry):
-    /// `children` owns them for the merge's lifetime. Other kinds go through `children[index]`.
+    /// through their concrete type (no existential call) and unretained (no retain and release per entry): the
+    /// slot's `child` owns them for the merge's lifetime. Other kinds go through `child`.
     private enum Child {
         case table(Unmanaged<TableIterator>)
         case level(Unmanaged<LevelIterator>)
-        case other(index: Int)
+        case other
 
-        init(_ child: InternalIterator, index: Int) {
+        init(_ child: InternalIterator) {
             if let table = child as? TableIterator {
                 self = .table(Unmanaged.passUnretained(table))
             } else if let level = child as? LevelIterator {
                 self = .level(Unmanaged.passUnretained(level))
             } else {
-                self = .other(index: index)
-            }
-        }
-
-        @inline(__always)
-        func next(_ children: [InternalIterator]) throws {
-            switch self {
-            case .table(let table): try table._withUnsafeGuaranteedRef { try $0.next() }
-            case .level(let level): try level._withUnsafeGuaranteedRef { try $0.next() }
-            case .other(let index): try children[index].next()
-            }
-        }
-
-        @inline(__always)
-        func prev(_ children: [InternalIterator]) throws {
-            switch self {
-            case .table(let table): try table._withUnsafeGuaranteedRef { try $0.prev() }
-            case .level(let level): try level._withUnsafeGuaranteedRef { try $0.prev() }
-            case .other(let index): try children[index].prev()
+                self = .other
             }
         }
     }
 
+    /// Steps child `index` forward, as ``Child`` says to call it.
+    @inline(__always)
+    private func nextChild(_ index: Int) throws {
+        switch slots[index].handle {
+        case .table(let table): try table._withUnsafeGuaranteedRef { try $0.next() }
+        case .level(let level): try level._withUnsafeGuaranteedRef { try $0.next() }
+        case .other: try slots[index].child.next()
+        }
+    }
+
+    /// Steps child `index` backward, as ``Child`` says to call it.
+    @inline(__always)
+    private func prevChild(_ index: Int) throws {
+        switch slots[index].handle {
+        case .table(let table): try table._withUnsafeGuaranteedRef { try $0.prev() }
+        case .level(let level): try level._withUnsafeGuaranteedRef { try $0.prev() }
+        case .other: try slots[index].child.prev()
+        }
+    }
+
     private func refreshAllKeys() {
-        for index in children.indices { refreshKey(index) }
+        for index in slots.indices { refreshKey(index) }
     }
 }

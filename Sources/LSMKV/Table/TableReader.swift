@@ -230,7 +230,7 @@ final class TableIterator: InternalIterator {
 
     func seek(_ target: [UInt8]) throws {
         try guarded {
-            try index.seek(target)
+            try index.seekInIndex(target)
             try loadDataBlock()
             try data.seek(target)
             try skipEmptyBlocks()
