@@ -167,17 +167,22 @@ struct BlockTests {
         #expect(failures > 0, "seed \(seed): some mutations should be detected")
     }
 
-    @Test(arguments: [1, 2, 16])
-    func inPlaceLowerBoundMatchesCursorSeek(restartInterval: Int) throws {
-        let entries = Self.entries(300)
-        let block = try Self.block(entries, restartInterval: restartInterval)
+    /// Every key, the newest and oldest possible versions of every user key, and keys before and after them all.
+    static func seekTargets(_ entries: [(key: [UInt8], value: [UInt8])]) -> [[UInt8]] {
         var targets = entries.map(\.key)
         for e in entries {
             let user = InternalKey.userKey(e.key)
             targets.append(InternalKey.lookupKey(userKey: user, sequence: maxSequenceNumber))
             targets.append(InternalKey.encode(userKey: user, sequence: 0, type: .deletion))
         }
-        targets += [ikey(""), ikey("zzz")]
+        return targets + [ikey(""), ikey("zzz")]
+    }
+
+    @Test(arguments: [1, 2, 16])
+    func inPlaceLowerBoundMatchesCursorSeek(restartInterval: Int) throws {
+        let entries = Self.entries(300)
+        let block = try Self.block(entries, restartInterval: restartInterval)
+        let targets = Self.seekTargets(entries)
         let empty = try Block(contents: Self.build([]), file: "e.ldb", fileOffset: 0, comparator: .internalKey)
         #expect(try empty.valueRangeOfFirstEntry(atOrAfter: ikey("a")) == nil)
         for target in targets {
@@ -192,13 +197,7 @@ struct BlockTests {
     func seekInIndexMatchesSeek(restartInterval: Int) throws {
         let entries = Self.entries(300)
         let block = try Self.block(entries, restartInterval: restartInterval)
-        var targets = entries.map(\.key)
-        for e in entries {
-            let user = InternalKey.userKey(e.key)
-            targets.append(InternalKey.lookupKey(userKey: user, sequence: maxSequenceNumber))
-            targets.append(InternalKey.encode(userKey: user, sequence: 0, type: .deletion))
-        }
-        targets += [ikey(""), ikey("zzz")]
+        let targets = Self.seekTargets(entries)
         for target in targets {
             var expected = BlockCursor(block)
             try expected.seek(target)

@@ -58,18 +58,7 @@ enum Bytes {
     /// Makes `target` a copy of `source[range]` in `target`'s own buffer. The caller keeps `range` within `source`.
     @inline(__always)
     static func assign(_ target: inout [UInt8], from source: [UInt8], _ range: Range<Int>) {
-        source.withUnsafeBufferPointer { all in
-            let from = UnsafeBufferPointer(rebasing: all[range])
-            guard target.count == from.count, !from.isEmpty else {
-                target.removeAll(keepingCapacity: true)
-                target.append(contentsOf: from)
-                return
-            }
-            // Keys of one length are the common case: one memcpy, no resizing.
-            target.withUnsafeMutableBufferPointer { to in
-                to.baseAddress!.update(from: from.baseAddress!, count: from.count)
-            }
-        }
+        source.withUnsafeBufferPointer { all in assign(&target, from: UnsafeBufferPointer(rebasing: all[range])) }
     }
 
     /// Makes `target` a copy of the bytes `source` points at, in `target`'s own buffer.
@@ -80,6 +69,7 @@ enum Bytes {
             target.append(contentsOf: source)
             return
         }
+        // Keys of one length are the common case: one memcpy, no resizing.
         target.withUnsafeMutableBufferPointer { to in
             to.baseAddress!.update(from: source.baseAddress!, count: source.count)
         }

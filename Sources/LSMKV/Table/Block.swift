@@ -316,16 +316,8 @@ struct BlockCursor {
     }
 
     mutating func seek(_ target: [UInt8]) throws {
-        // An empty block has no entries (its single restart point sits at the restart array).
-        guard block.restartCount > 0, block.restartsOffset > 0 else { return invalidate() }
+        guard let first = try firstRestart(atOrAfter: target) else { return }
         // The last restart point whose key is < target (the first when there is none); the answer is at or after it.
-        let first: Int
-        do {
-            first = try block.firstRestart(atOrAfter: target)
-        } catch {
-            invalidate()
-            throw error
-        }
         startAtRestart(max(first - 1, 0))
         while true {
             try parseNext()
@@ -337,14 +329,7 @@ struct BlockCursor {
     /// the first restart entry `>= target`, decoded alone with no scan and no comparison. Falls back to ``seek(_:)``
     /// where a restart holds more (kept apart from `seek` so data blocks, interval 16, pay nothing for the check).
     mutating func seekInIndex(_ target: [UInt8]) throws {
-        guard block.restartCount > 0, block.restartsOffset > 0 else { return invalidate() }
-        let first: Int
-        do {
-            first = try block.firstRestart(atOrAfter: target)
-        } catch {
-            invalidate()
-            throw error
-        }
+        guard let first = try firstRestart(atOrAfter: target) else { return }
         // Restart `first - 1`'s entry is < target and restart `first`'s is not: when the former is alone in its
         // restart run, the latter is the answer. At `first == 0` the first entry is.
         if first == 0
@@ -356,6 +341,21 @@ struct BlockCursor {
             return try parseNext()
         }
         try seek(target)
+    }
+
+    /// The block's first restart point whose key is `>= target`; nil, the cursor invalid, for an empty block (its
+    /// single restart point sits at the restart array). A malformed restart entry invalidates and throws.
+    private mutating func firstRestart(atOrAfter target: [UInt8]) throws -> Int? {
+        guard block.restartCount > 0, block.restartsOffset > 0 else {
+            invalidate()
+            return nil
+        }
+        do {
+            return try block.firstRestart(atOrAfter: target)
+        } catch {
+            invalidate()
+            throw error
+        }
     }
 
     mutating func next() throws {
