@@ -107,9 +107,22 @@ struct UnsafeByteWriter {
         count += 4
     }
 
+    mutating func appendFixed16(_ value: UInt16) {
+        precondition(count <= buffer.count - 2, "fixed16 write past the end of the buffer")
+        UnsafeMutableRawBufferPointer(buffer).storeBytes(of: value.littleEndian, toByteOffset: count, as: UInt16.self)
+        count += 2
+    }
+
     mutating func appendFixed64(_ value: UInt64) {
         appendFixed32(UInt32(truncatingIfNeeded: value))
         appendFixed32(UInt32(truncatingIfNeeded: value >> 32))
+    }
+
+    /// Writes `byteCount` zero bytes.
+    mutating func appendZeros(_ byteCount: Int) {
+        precondition(byteCount >= 0 && count <= buffer.count - byteCount, "write past the end of the buffer")
+        if byteCount > 0 { (buffer.baseAddress! + count).update(repeating: 0, count: byteCount) }
+        count += byteCount
     }
 
     mutating func appendVarint64(_ value: UInt64) {

@@ -43,9 +43,12 @@ extension Database {
     /// - Throws: as ``put(_:_:sync:)-([UInt8],_,_)``.
     public func write(_ batch: consuming WriteBatch, sync: Bool? = nil) throws {
         if batch.isEmpty { return }
-        let pending = PendingWrite(batch: consume batch, sync: sync ?? options.syncWrites)
+        let sync = sync ?? options.syncWrites
+        // Uncontended: lead at once with the batch itself, no PendingWrite to allocate and free.
+        if writeQueue.tryLead() { return try lead(consume batch, sync: sync).get() }
+        let pending = PendingWrite(batch: consume batch, sync: sync)
         if !writeQueue.enqueue(pending), let outcome = pending.waitForTurn() { return try outcome.get() }
-        try lead(pending).get()
+        try lead(pending.takeBatch(), sync: pending.sync).get()
     }
 
     /// Commits `writes` as writers on as many threads would if they all reached the write queue at once, in this
@@ -60,41 +63,45 @@ extension Database {
             // A follower was finished by its group's leader, and the next leader was handed the front: both
             // semaphores were signalled before this wait, so it never blocks on a write of this call.
             if index == 0 && leadsFirst {
-                outcomes.append(lead(pending))
+                outcomes.append(lead(pending.takeBatch(), sync: pending.sync))
             } else if let outcome = pending.waitForTurn() {
                 outcomes.append(outcome)
             } else {
-                outcomes.append(lead(pending))
+                outcomes.append(lead(pending.takeBatch(), sync: pending.sync))
             }
         }
         var next = outcomes.makeIterator()
         return writes.map { $0.batch.isEmpty ? .success(()) : next.next()! }
     }
 
-    /// Leads a group from the front of the queue: takes the followers `pending` may carry, commits them with it,
-    /// hands every follower the outcome and the front to the next writer. Returns the group's outcome.
-    private func lead(_ pending: PendingWrite) -> Result<Void, LSMKVError> {
+    /// Leads a group (the caller holds the write queue's lead): takes the followers `batch` may carry, commits them
+    /// with it, hands every follower the outcome and the lead to the next writer. Returns the group's outcome.
+    /// - Parameter sync: whether the leader's write is synced (then the whole group is).
+    private func lead(_ batch: consuming WriteBatch, sync: Bool) -> Result<Void, LSMKVError> {
+        // Owned here alone, so numbering it and appending followers change it in place.
+        var batch = consume batch
         var followers: [PendingWrite] = []
         let result: Result<Void, LSMKVError>
         do {
             try writer.withLock { writer in
                 runDeferredWork()
                 try makeRoomForWrite(&writer)
-                followers = writeQueue.takeFollowers(of: pending)
-                try commit(leader: pending, followers: followers, &writer)
+                followers = writeQueue.takeFollowers(leaderSize: batch.byteSize, leaderSyncs: sync)
+                try commit(&batch, sync: sync, followers: followers, &writer)
             }
             result = .success(())
         } catch {
             result = .failure(LSMKVError(wrapping: error))
         }
-        writeQueue.finish(leader: pending, followers: followers, with: result)
+        writeQueue.finish(followers: followers, with: result)
         return result
     }
 
-    /// Appends the group of `leader` and `followers` as one log record, syncs it when the leader asks, and applies
-    /// it. Called with the writer lock held, after ``makeRoomForWrite(_:)``.
-    private func commit(leader: PendingWrite, followers: [PendingWrite], _ writer: inout WriterState) throws {
-        var batch = leader.takeBatch()
+    /// Appends the group of the leader's `batch` (followers' operations are appended to it) and `followers` as one log record, syncs it when the leader asks
+    /// (`sync`), and applies it. Called with the writer lock held, after ``makeRoomForWrite(_:)``.
+    private func commit(
+        _ batch: inout WriteBatch, sync: Bool, followers: [PendingWrite], _ writer: inout WriterState
+    ) throws {
         for follower in followers { batch.append(contentsOf: follower.takeBatch()) }
         // Only the leader holding the writer lock advances the last sequence, and only it replaces the MemTable.
         let (mem, sequence) = (state.withLock { $0.view.mem }, versions.lastSequence + 1)
@@ -109,7 +116,7 @@ extension Database {
             let logSize = log.size
             try log.addRecord(batch.representation)
             logBytes = log.size - logSize
-            if leader.sync {
+            if sync {
                 options.crashPointHook?(.walSync)
                 try log.sync()
             }

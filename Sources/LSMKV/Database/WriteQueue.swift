@@ -50,10 +50,14 @@ final class PendingWrite: Sendable {
 
 /// The group-commit queue of ``Database/write(_:sync:)``, LevelDB style.
 ///
-/// Writers queue in arrival order. The writer at the front is the leader: it takes a prefix of the queue as a
-/// group (``takeGroup(leader:)``), appends the group as one log record, syncs once when the group needs it, applies
-/// it, then hands every follower its outcome and wakes the next leader (``finish(leader:followers:with:)``). Everything else waits
-/// on its own semaphore, so while one group syncs the next one gathers.
+/// Writers queue in arrival order. One writer at a time is the leader: it takes the writers queued right behind it
+/// as a group (``takeFollowers(leaderSize:leaderSyncs:)``), appends the group as one log record, syncs once when the
+/// group needs it, applies it, then hands every follower its outcome and the lead to the next queued writer
+/// (``finish(followers:with:)``). Everything else waits on its own semaphore, so while one group syncs the next one
+/// gathers.
+///
+/// The leader itself is not queued: a writer that finds no leader (``tryLead()``) leads at once with its own batch,
+/// so an uncontended write allocates no ``PendingWrite``; only a writer that has to wait is queued as one.
 final class WriteQueue: Sendable {
     /// A group grows up to this many encoded bytes...
     static let maxGroupBytes = 1 << 20
@@ -61,67 +65,95 @@ final class WriteQueue: Sendable {
     /// large ones.
     static let smallBatchAllowance = 128 << 10
 
-    private let writers = Mutex<[PendingWrite]>([])
+    private struct State {
+        /// Whether a writer is leading (between taking the lead and ``finish(followers:with:)``).
+        var hasLeader = false
+        /// The writers behind the leader, in arrival order.
+        var waiting: [PendingWrite] = []
+    }
 
-    /// Queues `write`; returns true when it is at the front, so the caller leads right away.
+    private let state = Mutex(State())
+
+    /// Takes the lead when nobody leads (then nobody waits either); returns whether the caller now leads.
+    func tryLead() -> Bool {
+        state.withLock { state in
+            if state.hasLeader { return false }
+            state.hasLeader = true
+            return true
+        }
+    }
+
+    /// Queues `write`; returns true when nobody was leading, so the caller leads right away (`write` is then not
+    /// queued), false when it must wait for its turn (``PendingWrite/waitForTurn()``).
     func enqueue(_ write: PendingWrite) -> Bool {
-        writers.withLock { writers in
-            writers.append(write)
-            if writers.count == 1 { return true }
+        state.withLock { state in
+            if !state.hasLeader {
+                state.hasLeader = true
+                return true
+            }
             write.prepareToWait()
+            state.waiting.append(write)
             return false
         }
     }
 
-    /// Queues `writes` in order with no other writer between them; returns true when the first is at the front.
+    /// Queues `writes` in order with no other writer between them; returns true when the first leads right away
+    /// (it is then not queued, the others are).
     func enqueue(contentsOf writes: [PendingWrite]) -> Bool {
-        writers.withLock { writers in
-            let leadsFirst = writers.isEmpty
-            for (index, write) in writes.enumerated() where index > 0 || !leadsFirst { write.prepareToWait() }
-            writers.append(contentsOf: writes)
-            return leadsFirst && !writes.isEmpty
+        state.withLock { state in
+            let leadsFirst = !state.hasLeader && !writes.isEmpty
+            if leadsFirst { state.hasLeader = true }
+            for write in writes.dropFirst(leadsFirst ? 1 : 0) {
+                write.prepareToWait()
+                state.waiting.append(write)
+            }
+            return leadsFirst
         }
     }
 
-    /// The writers queued right behind `leader` that can share its log record and sync (its followers): a sync
+    /// The writers queued right behind the leader that can share its log record and sync (its followers): a sync
     /// leader takes any writer, a non-sync leader stops before the first writer that needs a sync. Bounded by
-    /// ``maxGroupBytes``. The leader must be at the front of the queue. Most writes have no follower, and then
-    /// nothing is allocated.
-    func takeFollowers(of leader: PendingWrite) -> [PendingWrite] {
-        writers.withLock { writers in
-            precondition(writers.first === leader, "only the front of the write queue leads a group")
-            if writers.count == 1 { return [] }
-            let first = leader.byteSize
+    /// ``maxGroupBytes``. Only the leader calls it. Most writes have no follower, and then nothing is allocated.
+    /// - Parameters:
+    ///   - leaderSize: the encoded size of the leader's batch.
+    ///   - leaderSyncs: whether the leader's write is synced.
+    func takeFollowers(leaderSize: Int, leaderSyncs: Bool) -> [PendingWrite] {
+        state.withLock { state in
+            precondition(state.hasLeader, "only the leader takes followers")
+            if state.waiting.isEmpty { return [] }
             let limit =
-                first <= WriteQueue.smallBatchAllowance
-                ? min(WriteQueue.maxGroupBytes, first + WriteQueue.smallBatchAllowance) : WriteQueue.maxGroupBytes
-            var size = first
-            var end = 1
-            while end < writers.count {
-                let candidate = writers[end]
-                if candidate.sync && !leader.sync && !PlantedBug.isActive(.syncWriteInUnsyncedGroup) { break }
+                leaderSize <= WriteQueue.smallBatchAllowance
+                ? min(WriteQueue.maxGroupBytes, leaderSize + WriteQueue.smallBatchAllowance)
+                : WriteQueue.maxGroupBytes
+            var size = leaderSize
+            var end = 0
+            while end < state.waiting.count {
+                let candidate = state.waiting[end]
+                if candidate.sync && !leaderSyncs && !PlantedBug.isActive(.syncWriteInUnsyncedGroup) { break }
                 size += candidate.byteSize - WriteBatch.headerSize
                 if size > limit { break }
                 end += 1
             }
-            return Array(writers[1..<end])
+            return Array(state.waiting[..<end])
         }
     }
 
-    /// Removes `leader` and `followers` (the front of the queue), gives each follower `result`, and wakes the next
-    /// leader.
-    func finish(leader: PendingWrite, followers: [PendingWrite], with result: Result<Void, LSMKVError>) {
-        let next = writers.withLock { writers -> PendingWrite? in
-            let groupSize = 1 + followers.count
+    /// Ends the leader's group: removes `followers` (the front of the queue), gives each `result`, and hands the
+    /// lead to the next queued writer (or leaves nobody leading).
+    func finish(followers: [PendingWrite], with result: Result<Void, LSMKVError>) {
+        let next = state.withLock { state -> PendingWrite? in
             precondition(
-                writers.count >= groupSize && writers[0] === leader
-                    && zip(writers.dropFirst(), followers).allSatisfy { $0 === $1 })
-            if writers.count == groupSize {
-                writers.removeAll(keepingCapacity: true)
+                state.hasLeader && state.waiting.count >= followers.count
+                    && zip(state.waiting, followers).allSatisfy { $0 === $1 })
+            if state.waiting.count == followers.count {
+                if !followers.isEmpty { state.waiting.removeAll(keepingCapacity: true) }
+                state.hasLeader = false
                 return nil
             }
-            writers.removeFirst(groupSize)
-            return writers.first
+            // The next writer leads; it leaves the queue as it takes the lead.
+            let next = state.waiting[followers.count]
+            state.waiting.removeFirst(followers.count + 1)
+            return next
         }
         for follower in followers { follower.finish(result) }
         next?.lead()

@@ -25,6 +25,10 @@ final class LogWriter: @unchecked Sendable {
     private var syncedSize: Int
     /// Whether a record was appended that no marker yet proves durable.
     private var hasUnprovenRecords = false
+    /// ``LogFormat/typeChecksums`` and ``CRC32C/usesHardware``, read once here instead of through their lazy
+    /// globals on every fragment.
+    private let typeChecksums = LogFormat.typeChecksums
+    private let hardwareCRC = CRC32C.usesHardware
 
     /// Starts writing at the end of `file`, which already holds `existingSize` bytes.
     /// - Parameter marksDurability: whether to leave durability markers (for a write-ahead log).
@@ -47,30 +51,64 @@ final class LogWriter: @unchecked Sendable {
 
     /// Encodes a durability marker (when `marker`) and then `payload` (when given) and hands them to the file in one
     /// `append`, so the reused buffer allocates nothing.
+    ///
+    /// The exact encoded size is computed first, so the buffer is sized once and every header and payload fragment
+    /// is stored with one bounds-checked copy (no per-byte appends).
     /// - Throws: ``LSMKVError/io(_:)`` when the append fails; the file may then hold part of what was encoded.
     private func append(marker: Bool, payload: [UInt8]?) throws {
-        var out = ByteWriter(taking: &encoded)
-        out.bytes.removeAll(keepingCapacity: true)
-        let payloadCount = payload?.count ?? 0
-        out.bytes.reserveCapacity(payloadCount + LogFormat.headerSize * (4 + payloadCount / LogFormat.blockSize) + 12)
-        defer { swap(&encoded, &out.bytes) }
         var block = blockOffset
-        if marker { encode(LogFormat.durabilityMarker, into: &out, block: &block) }
-        if let payload { encode(payload, into: &out, block: &block) }
-        try LSMKVError.wrappingIO { try file.append(out.bytes) }
-        size += out.bytes.count
+        var total = 0
+        if marker { total += LogWriter.encodedSize(LogFormat.durabilityMarker.count, block: &block) }
+        if let payload { total += LogWriter.encodedSize(payload.count, block: &block) }
+        let end = block
+        // Records of one workload tend to have one size: then the buffer is already the right length.
+        if encoded.count > total {
+            encoded.removeLast(encoded.count - total)
+        } else if encoded.count < total {
+            encoded.append(contentsOf: repeatElement(0, count: total - encoded.count))
+        }
+        block = blockOffset
+        encoded.withUnsafeMutableBufferPointer { buffer in
+            var out = UnsafeByteWriter(buffer)
+            if marker {
+                LogFormat.durabilityMarker.withUnsafeBufferPointer { encode($0, into: &out, block: &block) }
+            }
+            if let payload { payload.withUnsafeBufferPointer { encode($0, into: &out, block: &block) } }
+            precondition(out.count == total && block == end, "log record size miscomputed")
+        }
+        try LSMKVError.wrappingIO { try file.append(encoded) }
+        size += total
         blockOffset = block
     }
 
-    /// Appends the fragments of one record to `out`, starting at offset `block` of the current block.
-    private func encode(_ payload: [UInt8], into out: inout ByteWriter, block: inout Int) {
+    /// The bytes a record of `count` payload bytes takes when it starts at offset `block` of the current block
+    /// (headers and any zero trailer included); advances `block` past it. Mirrors ``encode(_:into:block:)``.
+    private static func encodedSize(_ count: Int, block: inout Int) -> Int {
+        var size = 0
+        var remaining = count
+        repeat {
+            let leftover = LogFormat.blockSize - block
+            if leftover < LogFormat.headerSize {
+                size += leftover
+                block = 0
+            }
+            let fragmentLength = min(remaining, LogFormat.blockSize - block - LogFormat.headerSize)
+            size += LogFormat.headerSize + fragmentLength
+            block += LogFormat.headerSize + fragmentLength
+            remaining -= fragmentLength
+        } while remaining > 0
+        return size
+    }
+
+    /// Writes the fragments of one record to `out`, starting at offset `block` of the current block.
+    private func encode(_ payload: UnsafeBufferPointer<UInt8>, into out: inout UnsafeByteWriter, block: inout Int) {
         var offset = 0
         var isFirst = true
         repeat {
             let leftover = LogFormat.blockSize - block
             if leftover < LogFormat.headerSize {
                 // Too little room for a header: fill the block's trailer with zeros and start a new block.
-                out.append([UInt8](repeating: 0, count: leftover))
+                out.appendZeros(leftover)
                 block = 0
             }
             let available = LogFormat.blockSize - block - LogFormat.headerSize
@@ -78,22 +116,17 @@ final class LogWriter: @unchecked Sendable {
             let isLast = offset + fragmentLength == payload.count
             let type: LogFormat.RecordType =
                 isFirst && isLast ? .full : isFirst ? .first : isLast ? .last : .middle
-            appendFragment(&out, type: type, payload: payload, range: offset..<offset + fragmentLength)
+            let fragment = UnsafeBufferPointer(rebasing: payload[offset..<offset + fragmentLength])
+            let crc = CRC32C.checksum(fragment, extending: typeChecksums[Int(type.rawValue)], hardware: hardwareCRC)
+            // Header: masked CRC (fixed32), length (fixed16), type.
+            out.appendFixed32(CRC32C.mask(crc))
+            out.appendFixed16(UInt16(truncatingIfNeeded: fragmentLength))
+            out.append(type.rawValue)
+            out.append(fragment)
             offset += fragmentLength
             block += LogFormat.headerSize + fragmentLength
             isFirst = false
         } while offset < payload.count
-    }
-
-    private func appendFragment(
-        _ out: inout ByteWriter, type: LogFormat.RecordType, payload: [UInt8], range: Range<Int>
-    ) {
-        let crc = CRC32C.checksum(payload, range: range, extending: LogFormat.typeChecksums[Int(type.rawValue)])
-        out.appendFixed32(CRC32C.mask(crc))
-        out.append(UInt8(truncatingIfNeeded: range.count))
-        out.append(UInt8(truncatingIfNeeded: range.count >> 8))
-        out.append(type.rawValue)
-        out.append(payload[range])
     }
 
     /// Makes every record appended so far durable.
