@@ -13,9 +13,11 @@ let package = Package(
     ],
     targets: [
         // The only door to the disk: the FileSystem protocol and its implementations.
-        .target(name: "VFS", dependencies: ["CGuardedCopy"]),
+        .target(name: "VFS", dependencies: ["CGuardedCopy", "CSyscalls"]),
         // Copies out of file mappings that turn SIGBUS (a truncated or failing file) into an error; our own C.
         .target(name: "CGuardedCopy"),
+        // System calls Glibc's Swift module does not export (sync_file_range); our own C.
+        .target(name: "CSyscalls"),
         // Hardware CRC-32C (SSE4.2 / aarch64 CRC32) with a runtime CPU check; our own C, not a dependency.
         .target(name: "CCRC32C"),
         // The storage engine. Every byte goes through a VFS.FileSystem.

@@ -169,18 +169,31 @@ final class PosixWritableFile: WritableFile {
     private let descriptor: Descriptor
     /// Bytes in the file as this handle sees them; the handle is used by one thread at a time.
     private let written: Atomic<Int>
+    /// Where the next background writeback starts (see ``append(_:)``).
+    private let writebackStart: Atomic<Int>
+
+    /// Appended bytes after which writeback of them is started, so that a later ``sync()`` waits for at most this
+    /// much (RocksDB's `bytes_per_sync`): a MemTable switch syncs a 4 MiB log on the writer's thread.
+    static let writebackInterval = 1 << 20
 
     init(fd: Int32, path: String, size: Int) {
         self.descriptor = Descriptor(fd)
         self.path = path
         self.written = Atomic(size)
+        self.writebackStart = Atomic(size)
     }
 
     func append(_ bytes: [UInt8]) throws {
         precondition(!descriptor.isClosed, "append to closed file \(path)")
         let offset = written.load(ordering: .relaxed)
         try Syscalls.write(descriptor.fd, path, bytes, offset: offset)
-        written.store(offset + bytes.count, ordering: .relaxed)
+        let end = offset + bytes.count
+        written.store(end, ordering: .relaxed)
+        let start = writebackStart.load(ordering: .relaxed)
+        if end - start >= Self.writebackInterval {
+            Syscalls.startWriteback(descriptor.fd, offset: start, count: end - start)
+            writebackStart.store(end, ordering: .relaxed)
+        }
     }
 
     func sync() throws { try Syscalls.fdatasync(descriptor.fd, path) }
@@ -189,6 +202,7 @@ final class PosixWritableFile: WritableFile {
         try Syscalls.ftruncate(descriptor.fd, path, size)
         try Syscalls.seek(descriptor.fd, path, to: size)
         written.store(size, ordering: .relaxed)
+        writebackStart.store(min(writebackStart.load(ordering: .relaxed), size), ordering: .relaxed)
     }
 
     func size() throws -> Int { written.load(ordering: .relaxed) }

@@ -1,4 +1,5 @@
 import CGuardedCopy
+import CSyscalls
 
 #if canImport(Glibc)
     import Glibc
@@ -191,6 +192,12 @@ enum Syscalls {
                 done += n
             }
         }
+    }
+
+    /// Starts writeback of `count` bytes at `offset` without waiting (`sync_file_range(SYNC_FILE_RANGE_WRITE)`).
+    /// Advisory: it makes nothing durable, so a failure is ignored and left for the next `fdatasync` to report.
+    static func startWriteback(_ fd: Int32, offset: Int, count: Int) {
+        _ = lsmkv_start_writeback(fd, Int64(offset), Int64(count))
     }
 
     static func fdatasync(_ fd: Int32, _ path: String) throws {

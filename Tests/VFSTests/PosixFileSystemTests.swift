@@ -73,6 +73,30 @@ struct PosixFileSystemTests {
         mapped.close()
     }
 
+    @Test func appendsPastTheWritebackIntervalAndTruncationsKeepTheContents() throws {
+        // Multi-megabyte appends start background writeback every MiB; a cut before the last writeback point and
+        // appends after it must leave exactly the bytes written, read back with pread and through a mapping.
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "000009.log")
+        let file = try fs.createWritable(path)
+        var expected: [UInt8] = []
+        for chunk in 0..<50 {
+            let bytes = (0..<65_536).map { UInt8(truncatingIfNeeded: $0 &+ chunk &* 31) }
+            try file.append(bytes)
+            expected += bytes
+        }
+        try file.truncate(to: 1_500_000)
+        expected.removeLast(expected.count - 1_500_000)
+        let tail = [UInt8](repeating: 0xAB, count: 2_000_000)
+        try file.append(tail)
+        expected += tail
+        try file.sync()
+        try file.close()
+        #expect(try fs.openReadable(path).read(at: 0, count: expected.count + 1) == expected)
+        #expect(try fs.openMapped(path).read(at: 1_400_000, count: 300_000) == Array(expected[1_400_000..<1_700_000]))
+    }
+
     @Test func truncateThenAppendContinuesFromTheCut() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

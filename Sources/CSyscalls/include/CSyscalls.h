@@ -1,0 +1,10 @@
+#ifndef LSMKV_CSYSCALLS_H
+#define LSMKV_CSYSCALLS_H
+
+/// Starts writeback of the dirty pages of `fd` in [offset, offset + count) without waiting for it
+/// (Linux sync_file_range with SYNC_FILE_RANGE_WRITE, which Glibc's Swift module does not export). Guarantees no
+/// durability: it only leaves a later fdatasync less to wait for. Returns 0, or -1 with errno set; a no-op
+/// returning 0 where the call does not exist.
+int lsmkv_start_writeback(int fd, long long offset, long long count);
+
+#endif
