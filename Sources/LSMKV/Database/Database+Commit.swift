@@ -97,8 +97,9 @@ extension Database {
         return result
     }
 
-    /// Appends the group of the leader's `batch` (followers' operations are appended to it) and `followers` as one log record, syncs it when the leader asks
-    /// (`sync`), and applies it. Called with the writer lock held, after ``makeRoomForWrite(_:)``.
+    /// Appends the group (the leader's `batch`, into which the `followers`' operations are appended) as one log
+    /// record, syncs it when the leader asks (`sync`), and applies it. Called with the writer lock held, after
+    /// ``makeRoomForWrite(_:)``.
     private func commit(
         _ batch: inout WriteBatch, sync: Bool, followers: [PendingWrite], _ writer: inout WriterState
     ) throws {
