@@ -23,14 +23,15 @@ build() {
     # VFS and LSMKV with coverage instrumentation and ASan; -enable-testing lets the entry point reach internals.
     swift build -c release --build-path "$BUILD" --target LSMKV \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
-    # Every target LSMKV depends on: its objects, and for the C targets (CCRC32C, CGuardedCopy) the module maps
+    # Every target LSMKV depends on: its objects, and for the C targets (CCRC32C, CGuardedCopy, CSyscalls) the module maps
     # SwiftPM generated (LSMKV's and VFS's modules record that they import them, so FuzzMain.swift cannot import
     # LSMKV without them).
     local objects=("$BUILD"/release/VFS.build/*.o "$BUILD"/release/CCRC32C.build/*.o
-        "$BUILD"/release/CGuardedCopy.build/*.o "$BUILD"/release/LSMKV.build/*.o)
+        "$BUILD"/release/CGuardedCopy.build/*.o "$BUILD"/release/CSyscalls.build/*.o "$BUILD"/release/LSMKV.build/*.o)
     swiftc -O -parse-as-library -sanitize=fuzzer,address -use-ld=lld -I "$BUILD/release/Modules" \
         -Xcc -fmodule-map-file="$BUILD/release/CCRC32C.build/module.modulemap" -I Sources/CCRC32C/include \
         -Xcc -fmodule-map-file="$BUILD/release/CGuardedCopy.build/module.modulemap" -I Sources/CGuardedCopy/include \
+        -Xcc -fmodule-map-file="$BUILD/release/CSyscalls.build/module.modulemap" -I Sources/CSyscalls/include \
         Tests/Fuzz/FuzzMain.swift "${objects[@]}" -o "$BINARY"
 }
 
