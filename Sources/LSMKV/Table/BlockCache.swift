@@ -165,21 +165,23 @@ final class BlockCache: Sendable {
         return shards[Int(mixed >> 60)]
     }
 
-    /// The cached block for `key`, or nil.
-    func lookup(_ key: Key) -> Block? {
-        var unused: [UInt8] = []
-        return lookup(key, orTakeSpare: &unused)
-    }
+    /// The cached block for `key`, or nil. Leaves the shard's spare storage for the misses that read a block.
+    func lookup(_ key: Key) -> Block? { find(key, takingSpare: false).block }
 
     /// The cached block for `key`; or nil, and then `spare` holds the emptied storage of an evicted block when the
     /// shard has one (read the missing block into it, then ``insert(_:_:)`` it).
     func lookup(_ key: Key, orTakeSpare spare: inout [UInt8]) -> Block? {
-        let found = shard(for: key).shard.withLock { shard in
+        let (block, buffer) = find(key, takingSpare: true)
+        if let buffer { spare = buffer }
+        return block
+    }
+
+    private func find(_ key: Key, takingSpare: Bool) -> (block: Block?, spare: [UInt8]?) {
+        let found = shard(for: key).shard.withLock { shard -> (block: Block?, spare: [UInt8]?) in
             let block = shard.lookup(key)
-            if block == nil, let buffer = shard.takeSpareBuffer() { spare = buffer }
-            return block
+            return (block, block == nil && takingSpare ? shard.takeSpareBuffer() : nil)
         }
-        if found == nil {
+        if found.block == nil {
             misses.add(1, ordering: .relaxed)
         } else {
             hits.add(1, ordering: .relaxed)
