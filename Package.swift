@@ -21,7 +21,7 @@ let package = Package(
         // Hardware CRC-32C (SSE4.2 / aarch64 CRC32) with a runtime CPU check; our own C, not a dependency.
         .target(name: "CCRC32C"),
         // The storage engine. Every byte goes through a VFS.FileSystem.
-        .target(name: "LSMKV", dependencies: ["VFS", "CCRC32C"]),
+        .target(name: "LSMKV", dependencies: ["VFS", "CCRC32C", "CSyscalls"]),
         // Workloads, the crash oracle, scenarios and the crash-test runner core.
         .target(name: "CrashTest", dependencies: ["VFS", "LSMKV"]),
         // `lsmkv`, the database command-line tool.

@@ -15,7 +15,8 @@ enum BenchCommand {
     /// `lsmkv bench --help`; the workloads and the default list come from ``BenchWorkload``.
     static let usage = """
         USAGE: lsmkv bench [--db DIR] [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--reads=N]
-                           [--threads=T] [--sync] [--mmap_read] [--use_existing_db] [--json]
+                           [--threads=T] [--sync] [--mmap_read] [--compaction_niceness=N]
+                           [--use_existing_db] [--json]
                lsmkv bench --list [--json]
 
         \(BenchWorkload.wrap(
@@ -35,6 +36,9 @@ enum BenchCommand {
           --sync                 Sync every write (fillsync always does).
           --mmap_read[=0]        Read tables through guarded memory maps (Options.mapTableFiles, the default),
                                  as LevelDB does on 64-bit; --mmap_read=0 reads them with pread, as RocksDB does.
+          --compaction_niceness=N
+                                 Nice levels the compaction thread runs below the writers
+                                 (Options.compactionNiceness, default 10; 0: the same priority).
           --use_existing_db      Keep the database at --db instead of deleting it first (fill* still start fresh).
           --json                 Print one JSON object per benchmark instead of db_bench lines.
         Requires a release build (swift build -c release).
@@ -49,6 +53,7 @@ enum BenchCommand {
         var threads = 1
         var sync = false
         var mapTableFiles = Options().mapTableFiles
+        var compactionNiceness = Options().compactionNiceness
         var useExistingDatabase = false
         var json = false
         /// `--list`: print the workload names instead of running any.
@@ -119,6 +124,8 @@ enum BenchCommand {
             case "--threads": configuration.threads = max(1, try number("threads", try requireValue()))
             case "--sync": configuration.sync = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--mmap_read": configuration.mapTableFiles = value.map { $0 != "0" && $0 != "false" } ?? true
+            case "--compaction_niceness":
+                configuration.compactionNiceness = try number("compaction_niceness", try requireValue())
             case "--use_existing_db":
                 configuration.useExistingDatabase = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--json": configuration.json = true
@@ -196,6 +203,7 @@ struct BenchRunner {
             print("Entries:     \(configuration.num)")
             print("Sync:        \(configuration.sync ? "every write" : "off (fillsync syncs)")")
             print("Table reads: \(configuration.mapTableFiles ? "memory-mapped" : "pread")")
+            print("Compaction:  \(configuration.compactionNiceness) nice levels below the writers")
             if configuration.threads > 1 {
                 print("Threads:     \(configuration.threads) (fill benchmarks, readwhilewriting)")
             }
@@ -254,6 +262,7 @@ struct BenchRunner {
         var options = Options()
         options.syncWrites = sync
         options.mapTableFiles = configuration.mapTableFiles
+        options.compactionNiceness = configuration.compactionNiceness
         options.compactionStrategy = configuration.compaction
         let opened = try Database(path: directory, options: options)
         _ = FileManager.default.createFile(atPath: directory + "/" + Self.marker, contents: nil)

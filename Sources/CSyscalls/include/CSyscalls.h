@@ -7,4 +7,10 @@
 /// returning 0 where the call does not exist.
 int lsmkv_start_writeback(int fd, long long offset, long long count);
 
+/// Adds `increment` to the nice value of the calling thread only (Linux setpriority on the thread's id), so the
+/// scheduler favours the process's other threads when the CPU is short. Lowering it again needs privilege, so
+/// call it only on a thread that the caller owns for good. Returns 0, or -1 with errno set; a no-op returning 0
+/// where threads have no nice value of their own.
+int lsmkv_lower_thread_priority(int increment);
+
 #endif

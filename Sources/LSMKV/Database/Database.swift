@@ -68,10 +68,10 @@ public final class Database: Sendable {
     let lock: any FileLock
     /// Entered when a flush is scheduled, left when it finishes: writers wait on it when both MemTables are full.
     let flushes = DispatchGroup()
-    let backgroundQueue = DispatchQueue(label: "lsmkv.background")
+    let backgroundQueue: BackgroundWorker
     /// Entered when a compaction is scheduled, left when it finishes; one compaction runs at a time.
     let compactions = DispatchGroup()
-    let compactionQueue = DispatchQueue(label: "lsmkv.compaction")
+    let compactionQueue: BackgroundWorker
     /// Set by `close()`: a running compaction abandons its work.
     let compactionCancelled = Atomic<Bool>(false)
     let counters = StatisticsCounters()
@@ -96,6 +96,9 @@ public final class Database: Sendable {
         self.writer = Mutex(WriterState(log: log))
         self.lock = lock
         self.recoveryReport = report
+        // A flush frees the MemTable the writer waits for, so it keeps the writer's priority.
+        backgroundQueue = BackgroundWorker(name: "lsmkv.flush", niceness: 0)
+        compactionQueue = BackgroundWorker(name: "lsmkv.compact", niceness: options.compactionNiceness)
     }
 
     // MARK: - Reads
