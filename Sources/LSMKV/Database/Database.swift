@@ -129,8 +129,8 @@ public final class Database: Sendable {
         var result: [UInt8]? = nil
         var probes = 0
         var firstProbe = (number: UInt64(0), size: 0, level: 0)
+        defer { counters.tablesProbed.count(probes) }
         try view.version.version.forEachFile(possiblyContaining: key) { file, level in
-            counters.tablesProbed.count()
             probes += 1
             if probes == 1 {
                 firstProbe = (file.number, file.size, level)
