@@ -44,10 +44,10 @@ public struct Options: Sendable {
     /// for them to crash into. Default `false`.
     public var runsBackgroundWorkInline = false
     /// How many nice levels below the thread that schedules a compaction (a writer or the flush) the compaction
-    /// thread runs (Linux; ignored elsewhere). When the CPU is short, reads, writes and flushes then run first and compaction takes what is
-    /// left: at 10, about a tenth of a core against each busy thread, and all of an idle core. When compaction
-    /// falls behind, the level-0 triggers still slow and stop writes, as at any priority. 0 runs it at that thread's
-    /// priority. Default 10.
+    /// thread runs (Linux; ignored elsewhere). When the CPU is short, reads, writes and flushes then run first and
+    /// compaction takes what is left: at 10, about a tenth of a core against each busy thread, and all of an idle
+    /// core. When compaction falls behind, the level-0 triggers still slow and stop writes, as at any priority.
+    /// 0 runs it at that thread's priority. Default 10.
     public var compactionNiceness = 10
     /// How tables are merged in the background. Default ``CompactionStrategy/leveled``.
     public var compactionStrategy = CompactionStrategy.leveled

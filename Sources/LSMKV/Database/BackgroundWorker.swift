@@ -31,7 +31,7 @@ final class BackgroundWorker: Sendable {
 
     /// The thread's name, as `top -H` and profilers show it (Linux keeps 15 bytes).
     let name: String
-    /// How much nicer than the process the worker's thread runs (0: as nice as the thread that started it).
+    /// How many nice levels below the thread that started it the worker's thread runs (0: the same priority).
     let niceness: Int
     private let queue = Mutex(Queue())
     /// Held while a job or a ``sync(_:)`` body runs.
