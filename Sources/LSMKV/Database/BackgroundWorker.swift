@@ -14,18 +14,15 @@ import Synchronization
 final class BackgroundWorker: Sendable {
     private struct Queue {
         var jobs: [@Sendable () -> Void] = []
-        var next = 0
         var threadRunning = false
 
+        /// The next job, or nil after marking the thread as ended (the queue holds one or two jobs at a time).
         mutating func take() -> (@Sendable () -> Void)? {
-            guard next < jobs.count else {
-                jobs.removeAll(keepingCapacity: true)
-                next = 0
+            guard !jobs.isEmpty else {
                 threadRunning = false
                 return nil
             }
-            defer { next += 1 }
-            return jobs[next]
+            return jobs.removeFirst()
         }
     }
 
