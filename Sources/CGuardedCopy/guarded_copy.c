@@ -1,6 +1,6 @@
-// Guarded copies out of file mappings: a SIGBUS raised inside `lsmkv_guarded_copy` jumps back to it, which then
-// returns -1; any other SIGBUS goes to whatever disposition the process had before (by default: it dies, as it
-// would have without this file).
+// Guarded copies out of and into file mappings: a SIGBUS raised inside `lsmkv_guarded_copy` jumps back to it,
+// which then returns -1; any other SIGBUS goes to whatever disposition the process had before (by default: it
+// dies, as it would have without this file).
 //
 // Why it is safe:
 // - The guard is a thread-local pointer to the copying frame's jump buffer, set only around the memcpy, so a fault
@@ -63,7 +63,7 @@ int lsmkv_guarded_copy(void *destination, const void *source, size_t count) {
         return -1;
     }
     guard_jump = &jump;
-    // Compiler barriers: the guard is set before the first load from the mapping and cleared after the last.
+    // Compiler barriers: the guard is set before the first access to the mapping and cleared after the last.
     __asm__ volatile("" ::: "memory");
     memcpy(destination, source, count);
     __asm__ volatile("" ::: "memory");

@@ -10,12 +10,14 @@ import VFS
 /// Random keys come from a SplitMix64 generator seeded with 301 (db_bench's seed), also shared with the C harness.
 ///
 /// Bytes written are the process's `wchar` from `/proc/self/io` (every byte passed to `write`/`pwrite`, so log,
-/// table and MANIFEST bytes; not the device's view of them), with the directory size growth printed beside it.
+/// table and MANIFEST bytes; not the device's view of them), plus the log bytes stored through mappings when logs
+/// are mapped (no system call sees those), with the directory size growth printed beside it.
 enum BenchCommand {
     /// `lsmkv bench --help`; the workloads and the default list come from ``BenchWorkload``.
     static let usage = """
         USAGE: lsmkv bench [--db DIR] [--benchmarks=LIST] [--num=N] [--value_size=BYTES] [--reads=N]
-                           [--threads=T] [--sync] [--mmap_read] [--compaction_niceness=N]
+                           [--threads=T] [--sync] [--mmap_read] [--mmap_write]
+                           [--compaction_niceness=N]
                            [--use_existing_db] [--json]
                lsmkv bench --list [--json]
 
@@ -36,6 +38,8 @@ enum BenchCommand {
           --sync                 Sync every write (fillsync always does).
           --mmap_read[=0]        Read tables through guarded memory maps (Options.mapTableFiles, the default),
                                  as LevelDB does on 64-bit; --mmap_read=0 reads them with pread, as RocksDB does.
+          --mmap_write[=0]       Write logs through guarded memory maps (Options.mapLogFiles, the default);
+                                 --mmap_write=0 writes each log record with a write system call, as LevelDB does.
           --compaction_niceness=N
                                  Nice levels the compaction thread runs below the writers
                                  (Options.compactionNiceness, default 10; 0: the same priority).
@@ -53,6 +57,7 @@ enum BenchCommand {
         var threads = 1
         var sync = false
         var mapTableFiles = Options().mapTableFiles
+        var mapLogFiles = Options().mapLogFiles
         var compactionNiceness = Options().compactionNiceness
         var useExistingDatabase = false
         var json = false
@@ -124,6 +129,7 @@ enum BenchCommand {
             case "--threads": configuration.threads = max(1, try number("threads", try requireValue()))
             case "--sync": configuration.sync = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--mmap_read": configuration.mapTableFiles = value.map { $0 != "0" && $0 != "false" } ?? true
+            case "--mmap_write": configuration.mapLogFiles = value.map { $0 != "0" && $0 != "false" } ?? true
             case "--compaction_niceness":
                 configuration.compactionNiceness = try number("compaction_niceness", try requireValue())
             case "--use_existing_db":
@@ -172,6 +178,8 @@ struct BenchRunner {
     let directory: String
     let configuration: BenchCommand.Configuration
     var database: Database?
+    /// The log bytes the databases closed so far wrote (see ``writtenBytes()``).
+    var mappedLogBytes = 0
     /// Per-operation latencies in nanoseconds, allocated once for the largest benchmark.
     var samples: [UInt64]
     var key: [UInt8]
@@ -203,6 +211,7 @@ struct BenchRunner {
             print("Entries:     \(configuration.num)")
             print("Sync:        \(configuration.sync ? "every write" : "off (fillsync syncs)")")
             print("Table reads: \(configuration.mapTableFiles ? "memory-mapped" : "pread")")
+            print("Log writes:  \(configuration.mapLogFiles ? "memory-mapped" : "write")")
             print("Compaction:  \(configuration.compactionNiceness) nice levels below the writers")
             if configuration.threads > 1 {
                 print("Threads:     \(configuration.threads) (fill benchmarks, readwhilewriting)")
@@ -223,7 +232,7 @@ struct BenchRunner {
         if !configuration.json {
             let amplification = totalUserBytes > 0 ? Double(totalWrittenBytes) / Double(totalUserBytes) : 0
             print(
-                "bytes written: \(totalWrittenBytes) (write() bytes, /proc/self/io wchar) for "
+                "bytes written: \(totalWrittenBytes) (write() bytes from /proc/self/io wchar, plus mapped log bytes) for "
                     + "\(totalUserBytes) bytes of keys+values written; write amplification "
                     + String(format: "%.2f", amplification)
                     + "; database size \(Self.directorySize(directory)) bytes")
@@ -251,6 +260,7 @@ struct BenchRunner {
     /// Opens the database, deleting it first when `fresh` (db_bench's `fresh_db`).
     mutating func open(fresh: Bool, sync: Bool) throws -> Database {
         if fresh {
+            mappedLogBytes += database?.statistics.logBytesWritten ?? 0
             try database?.close()
             database = nil
             try removeBenchDirectory()
@@ -262,6 +272,7 @@ struct BenchRunner {
         var options = Options()
         options.syncWrites = sync
         options.mapTableFiles = configuration.mapTableFiles
+        options.mapLogFiles = configuration.mapLogFiles
         options.compactionNiceness = configuration.compactionNiceness
         options.compactionStrategy = configuration.compaction
         let opened = try Database(path: directory, options: options)
@@ -303,8 +314,15 @@ struct BenchRunner {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    /// Bytes this process has passed to `write`-family system calls so far.
-    static func writtenBytes() -> Int {
+    /// Bytes written so far: what this process passed to `write`-family system calls, plus, with mapped logs, the
+    /// log bytes stored through mappings, which no system call sees (the databases' log counters).
+    func writtenBytes() -> Int {
+        Self.systemCallBytes()
+            + (configuration.mapLogFiles ? mappedLogBytes + (database?.statistics.logBytesWritten ?? 0) : 0)
+    }
+
+    /// Bytes this process has passed to `write`-family system calls so far (`/proc/self/io` `wchar`).
+    static func systemCallBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
             return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
@@ -337,7 +355,7 @@ struct BenchRunner {
         var bytes = 0
         var found = 0
         var message = ""
-        let writtenBefore = Self.writtenBytes()
+        let writtenBefore = writtenBytes()
         let isWrite = workload.writesUserData
         let start: UInt64
         switch workload {
@@ -603,12 +621,13 @@ struct BenchRunner {
 
     /// Adds a write benchmark's user bytes and written bytes to the totals.
     mutating func account(isWrite: Bool, bytes: Int, writtenBefore: Int) {
-        let written = Self.writtenBytes() - writtenBefore
+        let written = writtenBytes() - writtenBefore
         totalWrittenBytes += written
         if isWrite { totalUserBytes += bytes }
         if !configuration.json {
             print(
-                "  bytes written: \(written) (wchar); directory growth \(Self.directorySize(directory) - sizeBaseline)")
+                "  bytes written: \(written) (wchar + mapped log); directory growth \(Self.directorySize(directory) - sizeBaseline)"
+            )
         }
     }
 

@@ -30,6 +30,16 @@ public protocol FileSystem: Sendable {
     /// The new directory entry is not durable until the parent directory is synced.
     func createWritable(_ path: String) throws -> any WritableFile
 
+    /// Creates a log file for many small appends, like ``createWritable(_:)``, where the implementation may write
+    /// through a shared memory map of space it allocates ahead of the appends (a copy per append instead of a
+    /// system call). Only for files whose readers take zeros after the last record for the end, as LevelDB's log
+    /// format does: until ``WritableFile/close()`` the file reads as zeros past what was appended, and after a
+    /// crash it keeps them. Every guarantee of ``createWritable(_:)`` holds: an append that returned is in the page
+    /// cache (it survives the process being killed), and only ``WritableFile/sync()`` makes it durable. The default
+    /// is ``createWritable(_:)``, so simulated, fault-injecting and forwarding file systems see every append as a
+    /// write.
+    func createMappedLog(_ path: String) throws -> any WritableFile
+
     /// Opens an existing file for writing, positioned at its end (used to continue a log after a torn tail
     /// was truncated away).
     func openWritable(_ path: String) throws -> any WritableFile
@@ -65,6 +75,9 @@ public protocol FileSystem: Sendable {
 extension FileSystem {
     /// Reads through ``openReadable(_:)``: simulated and fault-injecting file systems see every read.
     public func openMapped(_ path: String) throws -> any ReadableFile { try openReadable(path) }
+
+    /// Writes through ``createWritable(_:)``: what simulated, fault-injecting and forwarding file systems do.
+    public func createMappedLog(_ path: String) throws -> any WritableFile { try createWritable(path) }
 }
 
 /// A file opened for positional reads. Reads may run concurrently from many threads.

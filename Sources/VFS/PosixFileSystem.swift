@@ -39,6 +39,14 @@ public struct PosixFileSystem: FileSystem {
         return PosixWritableFile(fd: fd, path: path, size: 0)
     }
 
+    public func createMappedLog(_ path: String) throws -> any WritableFile {
+        // Without the SIGBUS guard a store the kernel refuses would kill the process: write as usual instead.
+        guard Syscalls.guardedCopiesAvailable else { return try createWritable(path) }
+        // Read and write: a shared writable mapping needs both.
+        let fd = try Syscalls.openRegularFile(path, O_RDWR | O_CREAT | O_TRUNC, for: .createWritable)
+        return PosixMappedLogFile(fd: fd, path: path)
+    }
+
     public func openWritable(_ path: String) throws -> any WritableFile {
         let fd = try Syscalls.openRegularFile(path, O_WRONLY, for: .openWritable)
         do {

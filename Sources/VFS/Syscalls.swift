@@ -182,6 +182,48 @@ enum Syscalls {
         }
     }
 
+    /// The size of a memory page: mappings start at multiples of it.
+    static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Maps `size` bytes of `fd` from `offset` (a multiple of ``pageSize``) readable, writable and shared: stores
+    /// land in the file's page cache, as `write` would put them.
+    static func mapReadWrite(_ fd: Int32, _ path: String, offset: Int, size: Int) throws
+        -> UnsafeMutableRawBufferPointer
+    {
+        precondition(size > 0 && offset % pageSize == 0, "bad mapping window")
+        guard let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(offset)),
+            address != MAP_FAILED
+        else { throw error(.append, "mmap", path, offset: offset) }
+        return UnsafeMutableRawBufferPointer(start: address, count: size)
+    }
+
+    static func unmap(_ mapping: UnsafeMutableRawBufferPointer) { _ = munmap(mapping.baseAddress, mapping.count) }
+
+    /// Allocates disk blocks for `count` bytes at `offset`, growing the file to cover them (`posix_fallocate`): the
+    /// new bytes read as zeros, and a store into a mapping of them cannot fail for want of space.
+    static func allocate(_ fd: Int32, _ path: String, offset: Int, count: Int) throws {
+        var result: Int32
+        repeat { result = posix_fallocate(fd, off_t(offset), off_t(count)) } while result == EINTR
+        if result != 0 { throw error(.append, "posix_fallocate", path, offset: offset, errno: result) }
+    }
+
+    /// Copies `bytes` into `mapping` at `offset` under the SIGBUS guard (``copy(from:offset:count:path:into:)``):
+    /// when the kernel cannot provide the page (the file was truncated underneath the mapping, or the disk failed),
+    /// it throws an ``FileSystemError/Code/io`` error instead of the process dying. `fileOffset` labels the error.
+    /// Requires ``guardedCopiesAvailable``.
+    static func copy(
+        _ bytes: UnsafeRawBufferPointer, into mapping: UnsafeMutableRawBufferPointer, at offset: Int, fileOffset: Int,
+        path: String
+    ) throws {
+        precondition(offset >= 0 && offset + bytes.count <= mapping.count, "copy outside the mapping")
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        if lsmkv_guarded_copy(mapping.baseAddress! + offset, source, bytes.count) != 0 {
+            throw FileSystemError(
+                .io, operation: .append, path: path, offset: fileOffset,
+                detail: "the mapped log could not take \(bytes.count) bytes (SIGBUS: truncated or failing file)")
+        }
+    }
+
     /// Writes all of `bytes` at the descriptor's position (`offset` only labels errors), looping over short writes.
     static func write(_ fd: Int32, _ path: String, _ bytes: [UInt8], offset: Int) throws {
         try bytes.withUnsafeBytes { raw in

@@ -104,6 +104,41 @@ struct LogTests {
         #expect(result.records.allSatisfy { $0.offset + $0.payload.count < 50_000 })
     }
 
+    /// A log written through a mapping and read before its close (as after a crash) ends in allocated zeros: that
+    /// is a clean end with every record; a record torn inside them is a torn tail, never mid-log damage.
+    @Test func mappedLogReadBeforeCloseEndsCleanlyInItsZeros() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let fs = PosixFileSystem()
+        let path = Path.join(dir.path, "000021.log")
+        let file = try fs.createMappedLog(path)
+        let writer = LogWriter(file: file, marksDurability: true)
+        let records = (0..<500).map { [UInt8](repeating: UInt8($0 % 250 + 1), count: 50 + $0 * 13 % 700) }
+        for (index, record) in records.enumerated() {
+            try writer.addRecord(record)
+            if index % 100 == 99 { try writer.sync() }
+        }
+        var bytes = try fs.readWholeFile(path)
+        #expect(bytes.count > writer.size)
+        let result = LogReader.read(bytes, file: path)
+        #expect(result.ending == .clean)
+        #expect(result.records.map(\.payload) == records)
+        #expect(result.validLength == writer.size)
+
+        // The last record cut short where the zeros begin: what a process killed inside the copy leaves.
+        let lastStart = result.records.last!.offset
+        for i in (lastStart + 20)..<writer.size { bytes[i] = 0 }
+        let torn = LogReader.read(bytes, file: path)
+        #expect(torn.records.map(\.payload) == Array(records.dropLast()))
+        guard case .tornTail(let offset, _) = torn.ending else {
+            Issue.record("expected a torn tail, got \(torn.ending)")
+            return
+        }
+        #expect(offset == lastStart)
+        try writer.close()
+        #expect(try fs.fileSize(path) == writer.size)
+    }
+
     /// Random bytes never trap, never read as records, and never cost the intact records in front of them.
     @Test func randomGarbageNeverTraps() async {
         await withSeed("LogTests/randomGarbageNeverTraps") { _, rng in

@@ -97,6 +97,61 @@ struct PosixFileSystemTests {
         #expect(try fs.openMapped(path).read(at: 1_400_000, count: 300_000) == Array(expected[1_400_000..<1_700_000]))
     }
 
+    /// A mapped log takes appends of every size, across and larger than its windows: until close the file holds
+    /// them followed by allocated zeros, after close exactly them; a cut and the appends after it land where a
+    /// written file's would.
+    @Test func mappedLogHoldsItsAppendsThenZerosAndCloseCutsTheZeros() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "000011.log")
+        let file = try fs.createMappedLog(path)
+        let window = 1 << 20
+        var expected: [UInt8] = []
+        var sizes = [1, 130, window - 200, 400, 7, 2 * window + 3, 4096]
+        sizes += (0..<300).map { 100 + $0 * 37 % 900 }
+        for (index, size) in sizes.enumerated() {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index &+ 1) }
+            try file.append(bytes)
+            expected += bytes
+            #expect(try file.size() == expected.count)
+        }
+        try file.sync()
+        let allocated = try fs.fileSize(path)
+        #expect(allocated >= expected.count && allocated % window == 0)
+        let before = try fs.openReadable(path).read(at: 0, count: allocated)
+        #expect(Array(before[..<expected.count]) == expected)
+        #expect(before[expected.count...].allSatisfy { $0 == 0 })
+
+        try file.truncate(to: window + 5)
+        expected.removeLast(expected.count - (window + 5))
+        let tail = [UInt8](repeating: 0xCD, count: window)
+        try file.append(tail)
+        expected += tail
+        try file.close()
+        #expect(try fs.fileSize(path) == expected.count)
+        #expect(try fs.openReadable(path).read(at: 0, count: expected.count + 1) == expected)
+        try file.close()  // idempotent
+    }
+
+    /// A mapped log whose file is cut underneath it: the append throws `.io` (the store's SIGBUS is caught)
+    /// instead of killing the process, and the file stays usable for the error path (size, close).
+    @Test func appendToAMappedLogCutUnderneathThrowsInsteadOfCrashing() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let path = Path.join(dir.path, "000013.log")
+        let file = try fs.createMappedLog(path)
+        try file.append([UInt8](repeating: 7, count: 10_000))
+        let cut = try fs.openWritable(path)
+        try cut.truncate(to: 0)
+        try cut.close()
+        let error = #expect(throws: FileSystemError.self) { try file.append([UInt8](repeating: 8, count: 100)) }
+        #expect(error?.code == .io)
+        #expect(error?.operation == .append)
+        #expect(error?.offset == 10_000)
+        #expect(try file.size() == 10_000)
+        try file.close()
+    }
+
     @Test func truncateThenAppendContinuesFromTheCut() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }

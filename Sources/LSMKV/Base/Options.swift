@@ -33,6 +33,15 @@ public struct Options: Sendable {
     /// tables are read with `pread`). The mapped pages of open tables count towards the resident set, as the page
     /// cache they are. Only the real file system maps; the others read as usual.
     public var mapTableFiles = true
+    /// Whether write-ahead logs are written through shared memory maps of space allocated ahead of the appends
+    /// (``VFS/FileSystem/createMappedLog(_:)``) instead of one `write` system call per append. A write is then in
+    /// the page cache when it is acknowledged either way, so every guarantee of ``Database``'s sync modes is
+    /// unchanged; what changes is the cost of an unsynced write (a memory copy) and of a synced one (the sync no
+    /// longer grows the file). A log read after a crash ends in zeros, which its format reserves for exactly that
+    /// (LevelDB's reader skips them too); a log closed cleanly is cut back to its records. A store the kernel
+    /// refuses is an ``LSMKVError/io(_:)`` error, not a SIGBUS (where the guard cannot be installed logs are
+    /// written with `write`). Only the real file system maps; the others write as usual. Default true.
+    public var mapLogFiles = true
     /// How many tables to keep open. Default 1000.
     public var maxOpenFiles = 1000
     /// What to do when a write-ahead log is damaged in the middle (not merely torn at the tail).
@@ -79,6 +88,16 @@ public struct Options: Sendable {
 
     /// Options with every default.
     public init() {}
+}
+
+extension Options {
+    /// Creates the write-ahead log at `path`, through a mapping when ``mapLogFiles``.
+    /// - Throws: ``LSMKVError/io(_:)`` when the file cannot be created.
+    func createLog(_ path: String) throws -> any WritableFile {
+        try LSMKVError.wrappingIO {
+            try mapLogFiles ? fileSystem.createMappedLog(path) : fileSystem.createWritable(path)
+        }
+    }
 }
 
 /// How the background compaction merges tables. Both keep the directory readable by LevelDB.

@@ -194,7 +194,7 @@ extension Database {
         do {
             options.crashPointHook?(.logSwitch)
             try writer.log?.syncProvingDurability(syncingMarker: false)
-            let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, number)) }
+            let file = try options.createLog(FileNames.log(path, number))
             try versions.syncDirectory()
             try writer.log?.close()
             writer.log = LogWriter(file: file, marksDurability: true)

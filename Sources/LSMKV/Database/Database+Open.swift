@@ -112,7 +112,7 @@ extension Database {
         try flushRecovered(&mem, into: &edit, path: path, options: options, versions: versions)
 
         let logNumber = versions.newFileNumber()
-        let file = try LSMKVError.wrappingIO { try fileSystem.createWritable(FileNames.log(path, logNumber)) }
+        let file = try options.createLog(FileNames.log(path, logNumber))
         do {
             try versions.syncDirectory()
             edit.logNumber = logNumber
