@@ -187,13 +187,14 @@ extension Block {
 
     /// The first restart point whose key is `>= target` (`restartCount` when every restart key is smaller): a binary
     /// search comparing keys in place, with the block and the target borrowed once for the whole search (the index
-    /// search of every get and seek).
+    /// search of every get and seek). With `candidates`, only the restart points in it are compared: the caller
+    /// knows those before it are smaller than `target` and those from its end on are not.
     /// - Throws: corruption when a restart entry it visits is malformed.
-    func firstRestart(atOrAfter target: [UInt8]) throws -> Int {
+    func firstRestart(atOrAfter target: [UInt8], within candidates: Range<Int>? = nil) throws -> Int {
         try contents.withUnsafeBufferPointer { b in
             try target.withUnsafeBufferPointer { t in
-                var low = 0
-                var high = restartCount
+                var low = candidates?.lowerBound ?? 0
+                var high = candidates?.upperBound ?? restartCount
                 while low < high {
                     let mid = (low + high) / 2
                     // In bounds: `init` checked that the restart array fits the block.
@@ -237,9 +238,17 @@ extension Block {
     ///
     /// Compares keys in place when the entries around the answer are restart points, as in index blocks (restart
     /// interval 1), so no key is built; otherwise it seeks with a ``BlockCursor``.
-    func valueRangeOfFirstEntry(atOrAfter target: [UInt8]) throws -> Range<Int>? {
+    ///
+    /// With `fences` (built from this block), the search compares whole keys only among the entries the fences
+    /// leave open.
+    func valueRangeOfFirstEntry(atOrAfter target: [UInt8], fences: IndexFences? = nil) throws -> Range<Int>? {
         // An empty block has no entries (its single restart point sits at the restart array).
         guard restartCount > 0, restartsOffset > 0 else { return nil }
+        if let fences {
+            // Fences exist only where every restart point holds one entry: the answer is a restart entry.
+            let first = try firstRestart(atOrAfter: target, within: fences.candidates(for: target))
+            return first < restartCount ? try restartEntryHeader(at: restartPoint(first)).valueRange : nil
+        }
         let low = try firstRestart(atOrAfter: target)
         if low > 0 {
             // The answer is restart `low`'s entry only when restart `low - 1` holds a single entry.
@@ -328,7 +337,18 @@ struct BlockCursor {
     /// ``seek(_:)`` for a block whose restart points each hold one entry, as an index block's do: the answer is
     /// the first restart entry `>= target`, decoded alone with no scan and no comparison. Falls back to ``seek(_:)``
     /// where a restart holds more (kept apart from `seek` so data blocks, interval 16, pay nothing for the check).
-    mutating func seekInIndex(_ target: [UInt8]) throws {
+    ///
+    /// With `fences` (built from this cursor's block), whole keys are compared only among the entries they leave
+    /// open, and the answer is a restart entry.
+    mutating func seekInIndex(_ target: [UInt8], fences: IndexFences? = nil) throws {
+        if let fences, block.restartCount == fences.entryCount {
+            guard let first = try firstRestart(atOrAfter: target, within: fences.candidates(for: target)) else {
+                return
+            }
+            guard first < block.restartCount else { return invalidate() }
+            startAtRestart(first)
+            return try parseNext()
+        }
         guard let first = try firstRestart(atOrAfter: target) else { return }
         // Restart `first - 1`'s entry is < target and restart `first`'s is not: when the former is alone in its
         // restart run, the latter is the answer. At `first == 0` the first entry is.
@@ -345,13 +365,13 @@ struct BlockCursor {
 
     /// The block's first restart point whose key is `>= target`; nil, the cursor invalid, for an empty block (its
     /// single restart point sits at the restart array). A malformed restart entry invalidates and throws.
-    private mutating func firstRestart(atOrAfter target: [UInt8]) throws -> Int? {
+    private mutating func firstRestart(atOrAfter target: [UInt8], within candidates: Range<Int>? = nil) throws -> Int? {
         guard block.restartCount > 0, block.restartsOffset > 0 else {
             invalidate()
             return nil
         }
         do {
-            return try block.firstRestart(atOrAfter: target)
+            return try block.firstRestart(atOrAfter: target, within: candidates)
         } catch {
             invalidate()
             throw error

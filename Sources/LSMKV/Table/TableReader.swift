@@ -18,6 +18,9 @@ final class TableReader: Sendable {
     let footer: Footer
     /// The index block: separator key -> data block handle.
     let indexBlock: Block
+    /// The index keys' fences, which narrow every index search to a few cache lines (nil for an index they do
+    /// not fit; see ``IndexFences``).
+    let indexFences: IndexFences?
     /// The filter block, when the table has one and `options.useFilter` is set.
     let filter: FilterBlockReader?
     /// The shared block cache and this table's key in it (its file number), when data blocks are cached.
@@ -35,6 +38,7 @@ final class TableReader: Sendable {
         self.options = options
         self.footer = footer
         self.indexBlock = indexBlock
+        self.indexFences = IndexFences(index: indexBlock)
         self.filter = filter
     }
 
@@ -153,7 +157,8 @@ final class TableReader: Sendable {
     /// Reads at most one data block (none when it is cached), and none when the bloom filter rules out the user
     /// key. The caller checks the returned key's user key and type.
     func get(_ lookupKey: [UInt8]) throws -> (key: [UInt8], value: [UInt8])? {
-        guard let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: lookupKey) else { return nil }
+        guard let handleRange = try indexBlock.valueRangeOfFirstEntry(atOrAfter: lookupKey, fences: indexFences)
+        else { return nil }
         let handle = try dataHandle(valueRange: handleRange)
         if let filter, lookupKey.count >= 8 {
             let mayMatch = lookupKey.withUnsafeBufferPointer { key in
@@ -230,7 +235,7 @@ final class TableIterator: InternalIterator {
 
     func seek(_ target: [UInt8]) throws {
         try guarded {
-            try index.seekInIndex(target)
+            try index.seekInIndex(target, fences: table.indexFences)
             try loadDataBlock()
             try data.seek(target)
             try skipEmptyBlocks()
