@@ -10,8 +10,9 @@ import VFS
 /// Random keys come from a SplitMix64 generator seeded with 301 (db_bench's seed), also shared with the C harness.
 ///
 /// Bytes written are the process's `wchar` from `/proc/self/io` (every byte passed to `write`/`pwrite`, so log,
-/// table and MANIFEST bytes; not the device's view of them), plus the log bytes stored through mappings when logs
-/// are mapped (no system call sees those), with the directory size growth printed beside it.
+/// table and MANIFEST bytes; not the device's view of them), with the directory size growth printed beside it.
+/// Mapped logs (the default) are counted through the zeros written ahead of their records, the same number of
+/// bytes rounded up to the next MiB.
 enum BenchCommand {
     /// `lsmkv bench --help`; the workloads and the default list come from ``BenchWorkload``.
     static let usage = """
@@ -178,8 +179,6 @@ struct BenchRunner {
     let directory: String
     let configuration: BenchCommand.Configuration
     var database: Database?
-    /// The log bytes the databases closed so far wrote (see ``writtenBytes()``).
-    var mappedLogBytes = 0
     /// Per-operation latencies in nanoseconds, allocated once for the largest benchmark.
     var samples: [UInt64]
     var key: [UInt8]
@@ -232,7 +231,7 @@ struct BenchRunner {
         if !configuration.json {
             let amplification = totalUserBytes > 0 ? Double(totalWrittenBytes) / Double(totalUserBytes) : 0
             print(
-                "bytes written: \(totalWrittenBytes) (write() bytes from /proc/self/io wchar, plus mapped log bytes) for "
+                "bytes written: \(totalWrittenBytes) (write() bytes, /proc/self/io wchar) for "
                     + "\(totalUserBytes) bytes of keys+values written; write amplification "
                     + String(format: "%.2f", amplification)
                     + "; database size \(Self.directorySize(directory)) bytes")
@@ -260,7 +259,6 @@ struct BenchRunner {
     /// Opens the database, deleting it first when `fresh` (db_bench's `fresh_db`).
     mutating func open(fresh: Bool, sync: Bool) throws -> Database {
         if fresh {
-            mappedLogBytes += database?.statistics.logBytesWritten ?? 0
             try database?.close()
             database = nil
             try removeBenchDirectory()
@@ -314,15 +312,8 @@ struct BenchRunner {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    /// Bytes written so far: what this process passed to `write`-family system calls, plus, with mapped logs, the
-    /// log bytes stored through mappings, which no system call sees (the databases' log counters).
-    func writtenBytes() -> Int {
-        Self.systemCallBytes()
-            + (configuration.mapLogFiles ? mappedLogBytes + (database?.statistics.logBytesWritten ?? 0) : 0)
-    }
-
-    /// Bytes this process has passed to `write`-family system calls so far (`/proc/self/io` `wchar`).
-    static func systemCallBytes() -> Int {
+    /// Bytes this process has passed to `write`-family system calls so far.
+    static func writtenBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
             return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
@@ -355,7 +346,7 @@ struct BenchRunner {
         var bytes = 0
         var found = 0
         var message = ""
-        let writtenBefore = writtenBytes()
+        let writtenBefore = Self.writtenBytes()
         let isWrite = workload.writesUserData
         let start: UInt64
         switch workload {
@@ -621,12 +612,12 @@ struct BenchRunner {
 
     /// Adds a write benchmark's user bytes and written bytes to the totals.
     mutating func account(isWrite: Bool, bytes: Int, writtenBefore: Int) {
-        let written = writtenBytes() - writtenBefore
+        let written = Self.writtenBytes() - writtenBefore
         totalWrittenBytes += written
         if isWrite { totalUserBytes += bytes }
         if !configuration.json {
             print(
-                "  bytes written: \(written) (wchar + mapped log); directory growth \(Self.directorySize(directory) - sizeBaseline)"
+                "  bytes written: \(written) (wchar); directory growth \(Self.directorySize(directory) - sizeBaseline)"
             )
         }
     }

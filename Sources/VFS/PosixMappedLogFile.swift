@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A log written through a shared memory map of space allocated ahead of the appends
+/// A log written through a shared memory map of space prepared ahead of the appends
 /// (``FileSystem/createMappedLog(_:)``): an append is a copy into the file's page cache instead of a `write` system
 /// call.
 ///
@@ -8,10 +8,11 @@ import Synchronization
 /// - An append is in the page cache when it returns, exactly as a `write` would have put it there, so it survives
 ///   the process being killed. Only ``sync()`` (`fdatasync`, which writes back the mapped pages too) makes it
 ///   survive a power loss.
-/// - The file grows in windows of ``windowSize`` bytes allocated with `posix_fallocate`, so past the last append it
-///   reads as zeros (LevelDB's log format reserves a zero header for such preallocated space, and its reader, as
-///   ours, skips it). ``close()`` cuts the file back to the bytes appended; after a crash the zeros stay.
-/// - The allocation means a store into the mapping never meets a full disk; a store the kernel still cannot take
+/// - The file grows in windows of ``windowSize`` bytes of zeros written ahead of the appends, so past the last
+///   append it reads as zeros (LevelDB's log format reserves a zero header for such preallocated space, and its
+///   reader, as ours, skips it). ``close()`` cuts the file back to the bytes appended; after a crash the zeros stay.
+/// - Writing the zeros reserves their disk space (a full disk fails that write, an `.io` error with code
+///   `.noSpace`), so a store into the mapping never meets a full disk; a store the kernel still cannot take
 ///   (the file was truncated underneath, a failing disk) is caught by the SIGBUS guard and thrown as an `.io`
 ///   error. As after a failed `write`, part of that append may be in the file; ``size()`` does not count it.
 final class PosixMappedLogFile: WritableFile {
@@ -19,7 +20,7 @@ final class PosixMappedLogFile: WritableFile {
     private let descriptor: Descriptor
     private let state = Mutex(State())
 
-    /// Bytes allocated and mapped at a time, a multiple of every page size in use.
+    /// Bytes zero-filled and mapped at a time, a multiple of every page size in use.
     static let windowSize = 1 << 20
 
     private struct State: ~Copyable {
@@ -69,14 +70,16 @@ final class PosixMappedLogFile: WritableFile {
         }
     }
 
-    /// Replaces the window with the one holding file offset `position`, allocating its disk space first.
+    /// Replaces the window with the one holding file offset `position`, the end of the appended bytes, writing
+    /// zeros from there to the window's end first.
     private func mapWindow(at position: Int, _ state: inout State) throws -> UnsafeMutableRawBufferPointer {
         if let window = state.window {
             Syscalls.unmap(window)
             state.window = nil
         }
         let start = position - position % Self.windowSize
-        try Syscalls.allocate(descriptor.fd, path, offset: start, count: Self.windowSize)
+        // From `position` on only: the window's first bytes may hold appends (after a truncate).
+        try Syscalls.writeZeros(descriptor.fd, path, offset: position, count: start + Self.windowSize - position)
         let window = try Syscalls.mapReadWrite(descriptor.fd, path, offset: start, size: Self.windowSize)
         state.window = window
         state.windowStart = start
@@ -99,7 +102,7 @@ final class PosixMappedLogFile: WritableFile {
 
     func size() throws -> Int { state.withLock { $0.written } }
 
-    /// Unmaps the window and cuts the allocated zeros past the last append off the file, then closes it.
+    /// Unmaps the window and cuts the zeros past the last append off the file, then closes it.
     /// - Throws: ``FileSystemError`` when the cut fails (the file is closed anyway; the zeros it keeps read as the
     ///   end of the log).
     func close() throws {

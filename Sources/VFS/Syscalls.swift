@@ -199,12 +199,24 @@ enum Syscalls {
 
     static func unmap(_ mapping: UnsafeMutableRawBufferPointer) { _ = munmap(mapping.baseAddress, mapping.count) }
 
-    /// Allocates disk blocks for `count` bytes at `offset`, growing the file to cover them (`posix_fallocate`): the
-    /// new bytes read as zeros, and a store into a mapping of them cannot fail for want of space.
-    static func allocate(_ fd: Int32, _ path: String, offset: Int, count: Int) throws {
-        var result: Int32
-        repeat { result = posix_fallocate(fd, off_t(offset), off_t(count)) } while result == EINTR
-        if result != 0 { throw error(.append, "posix_fallocate", path, offset: offset, errno: result) }
+    /// Zeros to write from: 64 KiB, written as often as needed.
+    private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
+
+    /// Writes `count` zero bytes at `offset` (`pwrite`), growing the file to cover them: the file system reserves
+    /// their space now (a full disk fails here, not in a later store into a mapping of them) and the page cache
+    /// holds their pages, so the first store into a mapping of one costs a minor fault instead of a block
+    /// allocation (``PosixMappedLogFile``; about 50 ns per 130-byte append against 230 ns after `posix_fallocate`).
+    static func writeZeros(_ fd: Int32, _ path: String, offset: Int, count: Int) throws {
+        try zeros.withUnsafeBytes { raw in
+            var done = 0
+            while done < count {
+                let n = retrying {
+                    Glibc.pwrite(fd, raw.baseAddress!, min(raw.count, count - done), off_t(offset + done))
+                }
+                if n < 0 { throw error(.append, "pwrite", path, offset: offset + done) }
+                done += n
+            }
+        }
     }
 
     /// Copies `bytes` into `mapping` at `offset` under the SIGBUS guard (``copy(from:offset:count:path:into:)``):
