@@ -32,6 +32,11 @@ final class PosixMappedLogFile: WritableFile {
         /// Where the next background writeback starts (``PosixWritableFile/writebackInterval``).
         var writebackStart = 0
 
+        mutating func unmapWindow() {
+            if let window { Syscalls.unmap(window) }
+            window = nil
+        }
+
         deinit { if let window { Syscalls.unmap(window) } }
     }
 
@@ -73,10 +78,7 @@ final class PosixMappedLogFile: WritableFile {
     /// Replaces the window with the one holding file offset `position`, the end of the appended bytes, writing
     /// zeros from there to the window's end first.
     private func mapWindow(at position: Int, _ state: inout State) throws -> UnsafeMutableRawBufferPointer {
-        if let window = state.window {
-            Syscalls.unmap(window)
-            state.window = nil
-        }
+        state.unmapWindow()
         let start = position - position % Self.windowSize
         // From `position` on only: the window's first bytes may hold appends (after a truncate).
         try Syscalls.writeZeros(descriptor.fd, path, offset: position, count: start + Self.windowSize - position)
@@ -90,10 +92,7 @@ final class PosixMappedLogFile: WritableFile {
 
     func truncate(to size: Int) throws {
         try state.withLock { state in
-            if let window = state.window {
-                Syscalls.unmap(window)
-                state.window = nil
-            }
+            state.unmapWindow()
             try Syscalls.ftruncate(descriptor.fd, path, size)
             state.written = size
             state.writebackStart = min(state.writebackStart, size)
@@ -109,10 +108,7 @@ final class PosixMappedLogFile: WritableFile {
         guard !descriptor.isClosed else { return }
         defer { descriptor.close() }
         try state.withLock { state in
-            if let window = state.window {
-                Syscalls.unmap(window)
-                state.window = nil
-            }
+            state.unmapWindow()
             try Syscalls.ftruncate(descriptor.fd, path, state.written)
         }
     }
